@@ -1,0 +1,22 @@
+import Crypto
+import Foundation
+
+public enum Digest {
+    /// SHA-256 of a secret (API key, refresh token): what the database stores instead of the secret.
+    public static func sha256(_ text: String) -> Data {
+        Data(SHA256.hash(data: Array(text.utf8)))
+    }
+
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// URL-safe base64 without padding.
+    public static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}

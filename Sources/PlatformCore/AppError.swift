@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+
+/// The one error type handlers throw. It renders as `{"error": {"code", "message", "details"?}}`.
+public struct AppError: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let message: String
+    public let details: JSONValue?
+    public let headers: HTTPFields
+
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String,
+        details: JSONValue? = nil, headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONEncoder().encode(Envelope(error: .init(code: code, message: message, details: details)))
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    private struct Envelope: Encodable {
+        struct Body: Encodable {
+            let code: String
+            let message: String
+            let details: JSONValue?
+        }
+        let error: Body
+    }
+}
+
+extension AppError {
+    public static func badRequest(_ code: String, _ message: String, details: JSONValue? = nil) -> AppError {
+        AppError(.badRequest, code: code, message: message, details: details)
+    }
+    public static func validation(_ message: String, fields: [String: String]) -> AppError {
+        AppError(
+            .unprocessableContent, code: "validation_failed", message: message,
+            details: .object(["fields": .object(fields.mapValues { .string($0) })]))
+    }
+    public static func unauthenticated(_ code: String = "unauthenticated", _ message: String = "Authentication is required.") -> AppError {
+        AppError(.unauthorized, code: code, message: message, headers: [.wwwAuthenticate: "Bearer"])
+    }
+    public static func forbidden(_ code: String = "forbidden", _ message: String) -> AppError {
+        AppError(.forbidden, code: code, message: message)
+    }
+    public static func notFound(_ code: String = "not_found", _ message: String) -> AppError {
+        AppError(.notFound, code: code, message: message)
+    }
+    public static func conflict(_ code: String, _ message: String) -> AppError {
+        AppError(.conflict, code: code, message: message)
+    }
+    public static func tooManyRequests(retryAfter seconds: Int, _ message: String) -> AppError {
+        AppError(.tooManyRequests, code: "rate_limited", message: message, headers: [.retryAfter: String(seconds)])
+    }
+    public static func unavailable(_ code: String, _ message: String, retryAfter seconds: Int) -> AppError {
+        AppError(.serviceUnavailable, code: code, message: message, headers: [.retryAfter: String(seconds)])
+    }
+    public static let internalError = AppError(
+        .internalServerError, code: "internal_error", message: "Something went wrong on our side.")
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Everything the platform needs, loaded once at start. Handlers never read the environment.
+public struct PlatformConfig: Sendable {
+    public var database: DatabaseURL
+    public var jwtSecret: String
+    public var host: String
+    public var port: Int
+    /// Pool size per process.
+    public var maximumConnections: Int
+    /// How many jobs one worker process runs at once.
+    public var workerConcurrency: Int
+    /// A claimed job whose worker stops renewing it is taken over after this long.
+    public var jobLease: Duration
+    /// How often an idle worker looks for due jobs even without a notification.
+    public var jobPollInterval: Duration
+    public var sseHeartbeat: Duration
+    public var accessTokenLifetime: Duration
+    public var refreshTokenLifetime: Duration
+    public var passwordHashing: PasswordHashingCost
+
+    public init(
+        database: DatabaseURL,
+        jwtSecret: String,
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maximumConnections: Int = 20,
+        workerConcurrency: Int = 4,
+        jobLease: Duration = .seconds(30),
+        jobPollInterval: Duration = .seconds(2),
+        sseHeartbeat: Duration = .seconds(15),
+        accessTokenLifetime: Duration = .seconds(15 * 60),
+        refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600),
+        passwordHashing: PasswordHashingCost = .standard
+    ) {
+        self.database = database
+        self.jwtSecret = jwtSecret
+        self.host = host
+        self.port = port
+        self.maximumConnections = maximumConnections
+        self.workerConcurrency = workerConcurrency
+        self.jobLease = jobLease
+        self.jobPollInterval = jobPollInterval
+        self.sseHeartbeat = sseHeartbeat
+        self.accessTokenLifetime = accessTokenLifetime
+        self.refreshTokenLifetime = refreshTokenLifetime
+        self.passwordHashing = passwordHashing
+    }
+
+    /// Reads `DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
+    /// failing with every missing name at once.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
+        var missing: [String] = []
+        if environment["DATABASE_URL"] == nil { missing.append("DATABASE_URL") }
+        if environment["JWT_SECRET"] == nil { missing.append("JWT_SECRET") }
+        guard missing.isEmpty, let url = environment["DATABASE_URL"], let secret = environment["JWT_SECRET"] else {
+            throw ConfigError.missing(missing)
+        }
+        guard secret.utf8.count >= 32 else { throw ConfigError.invalid("JWT_SECRET", "use at least 32 bytes") }
+        func integer(_ name: String, _ fallback: Int) throws -> Int {
+            guard let raw = environment[name] else { return fallback }
+            guard let value = Int(raw), value > 0 else { throw ConfigError.invalid(name, "expected a positive integer") }
+            return value
+        }
+        return PlatformConfig(
+            database: try DatabaseURL(url),
+            jwtSecret: secret,
+            host: environment["HOST"] ?? "127.0.0.1",
+            port: try integer("PORT", 8080),
+            maximumConnections: try integer("DATABASE_MAX_CONNECTIONS", 20),
+            workerConcurrency: try integer("WORKER_CONCURRENCY", 4)
+        )
+    }
+}
+
+/// argon2id cost: SPEC §5 asks for 19 MiB, 2 passes, 1 lane.
+public struct PasswordHashingCost: Sendable, Equatable {
+    public var memoryKiB: UInt32
+    public var iterations: UInt32
+    public var parallelism: UInt32
+
+    public init(memoryKiB: UInt32, iterations: UInt32, parallelism: UInt32) {
+        self.memoryKiB = memoryKiB
+        self.iterations = iterations
+        self.parallelism = parallelism
+    }
+
+    public static let standard = PasswordHashingCost(memoryKiB: 19 * 1024, iterations: 2, parallelism: 1)
+}

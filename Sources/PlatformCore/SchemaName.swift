@@ -1,0 +1,49 @@
+import Foundation
+import PostgresNIO
+
+/// The one place that turns a workspace into a PostgreSQL schema identifier. A tenant schema name is
+/// built only from the workspace UUID (`ws_<32 hex>`), so it never needs escaping; every other file
+/// refers to schemas and tenant tables through this type, never by formatting names by hand.
+public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+
+    private init(unchecked name: String) { self.name = name }
+
+    public static let control = SchemaName(unchecked: "control")
+
+    public static func tenant(_ workspaceID: UUID) -> SchemaName {
+        let hex = workspaceID.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        return SchemaName(unchecked: "ws_" + hex)
+    }
+
+    /// Accepts only names this type could have produced.
+    public init?(validating name: String) {
+        let isTenant = name.count == 35 && name.hasPrefix("ws_")
+            && name.dropFirst(3).allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        guard isTenant || name == "control" else { return nil }
+        self.name = name
+    }
+
+    /// The quoted identifier, also the value for `set_config('search_path', …, true)`.
+    public var quoted: String { "\"\(name)\"" }
+    public var description: String { name }
+
+    /// A table in this schema, for `PostgresQuery` interpolation: `"SELECT … FROM \(schema.table("records"))"`.
+    public func table(_ table: StaticString) -> QualifiedTable {
+        QualifiedTable(sql: "\(quoted).\"\(table)\"")
+    }
+}
+
+public struct QualifiedTable: Sendable {
+    fileprivate let sql: String
+}
+
+extension PostgresQuery.StringInterpolation {
+    public mutating func appendInterpolation(_ table: QualifiedTable) {
+        appendInterpolation(unescaped: table.sql)
+    }
+
+    public mutating func appendInterpolation(identifier schema: SchemaName) {
+        appendInterpolation(unescaped: schema.quoted)
+    }
+}

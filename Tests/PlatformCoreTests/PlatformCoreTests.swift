@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+@testable import PlatformCore
+
+@Suite struct SchemaNameTests {
+    @Test func tenantSchemaIsBuiltOnlyFromTheWorkspaceUUID() {
+        let id = UUID(uuidString: "0F8FAD5B-D9CB-469F-A165-70867728950E")!
+        let schema = SchemaName.tenant(id)
+        #expect(schema.name == "ws_0f8fad5bd9cb469fa16570867728950e")
+        #expect(schema.quoted == "\"ws_0f8fad5bd9cb469fa16570867728950e\"")
+        #expect(SchemaName(validating: schema.name) == schema)
+        #expect(SchemaName(validating: "control") == .control)
+    }
+
+    @Test func rejectsAnythingItCouldNotHaveProduced() {
+        for bad in ["public", "ws_", "ws_0F8FAD5BD9CB469FA16570867728950E", "ws_0f8fad5bd9cb469fa16570867728950e\"; DROP", "ws_zz8fad5bd9cb469fa16570867728950e"] {
+            #expect(SchemaName(validating: bad) == nil, "\(bad)")
+        }
+    }
+}
+
+@Suite struct ServerSentEventTests {
+    @Test func framesMultilineDataAndRoundTrips() {
+        let event = ServerSentEvent(id: "7", event: "progress", data: "line one\nline two")
+        #expect(event.encoded == "id: 7\nevent: progress\ndata: line one\ndata: line two\n\n")
+        let parsed = ServerSentEvent.parse(event.encoded + ServerSentEvent.comment("heartbeat") + "id: 8\ndata: partial")
+        #expect(parsed.events == [event])
+        #expect(parsed.comments == 1)
+        #expect(parsed.rest == "id: 8\ndata: partial")
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func parsesDatabaseURLs() throws {
+        let url = try DatabaseURL("postgres://app:p%40ss@db.internal:6543/platform?sslmode=require")
+        #expect(url.host == "db.internal")
+        #expect(url.port == 6543)
+        #expect(url.username == "app")
+        #expect(url.password == "p@ss")
+        #expect(url.database == "platform")
+        #expect(url.sslMode == "require")
+        #expect(try DatabaseURL(url.string) == url)
+        #expect(throws: ConfigError.self) { try DatabaseURL("mysql://x@y/z") }
+    }
+
+    @Test func reportsEveryMissingSettingAtOnce() {
+        #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment([:]) }
+        do {
+            _ = try PlatformConfig.fromEnvironment([:])
+        } catch {
+            #expect("\(error)".contains("DATABASE_URL"))
+            #expect("\(error)".contains("JWT_SECRET"))
+        }
+        #expect(throws: ConfigError.self) {
+            try PlatformConfig.fromEnvironment(["DATABASE_URL": "postgres://a@b/c", "JWT_SECRET": "short"])
+        }
+        let config = try? PlatformConfig.fromEnvironment([
+            "DATABASE_URL": "postgres://a@b/c", "JWT_SECRET": String(repeating: "s", count: 32), "PORT": "9000",
+        ])
+        #expect(config?.port == 9000)
+    }
+}
+
+@Suite struct JSONValueTests {
+    @Test func keepsKeysAndTypesAsWritten() throws {
+        let text = #"{"camelCase":{"n":1.5,"i":3,"flag":true,"none":null,"list":["a",2]}}"#
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        let again = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        #expect(value == again)
+        #expect(value.objectValue?["camelCase"]?.objectValue?["i"] == .number(3))
+        #expect(String(decoding: try JSONEncoder().encode(JSONValue.number(3)), as: UTF8.self) == "3")
+    }
+}
+
+@Suite struct RoleTests {
+    @Test func rolesAreOrdered() {
+        #expect(Role.viewer < .member && Role.member < .admin && Role.admin < .owner)
+        #expect(Role.owner >= Permission.admin.minimumRole)
+        #expect(!(Role.member >= Permission.admin.minimumRole))
+    }
+}
