@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import PlatformCore
+import PostgresNIO
+
+/// Applies migration files to one schema. Each file runs in its own transaction that holds the
+/// schema's advisory lock and re-reads what is applied, so migrators racing on a schema serialise and
+/// never apply a file twice. Lock timeouts and deadlocks are retried with backoff.
+struct SchemaMigrator: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    var lockTimeout = "5s"
+    var maxAttempts = 5
+
+    /// The schema and, for a tenant, the workspace whose recorded version follows each file.
+    struct Target: Sendable {
+        let schema: SchemaName
+        let workspaceID: UUID?
+
+        static let control = Target(schema: .control, workspaceID: nil)
+        static func tenant(_ workspaceID: UUID) -> Target { Target(schema: .tenant(workspaceID), workspaceID: workspaceID) }
+    }
+
+    /// Applies what is pending and returns the files it applied.
+    func apply(_ migrations: [Migration], to target: Target, onApplied: @Sendable (Migration, Int) -> Void = { _, _ in }) async throws -> [Migration] {
+        try await client.withConnection { connection in
+            try await retrying { try await bootstrap(target.schema, on: connection) }
+            let applied = try await appliedChecksums(target.schema, on: connection)
+            try verify(migrations, against: applied, schema: target.schema)
+            var done: [Migration] = []
+            for migration in migrations where applied[migration.version] == nil {
+                let clock = ContinuousClock.now
+                let didApply = try await retrying {
+                    migration.runsInTransaction
+                        ? try await applyInTransaction(migration, to: target, on: connection)
+                        : try await applyWithoutTransaction(migration, to: target, on: connection)
+                }
+                if didApply {
+                    done.append(migration)
+                    onApplied(migration, Self.milliseconds(since: clock))
+                }
+            }
+            return done
+        }
+    }
+
+    /// Files not yet applied, after checking the applied ones are unchanged. Changes nothing.
+    func pending(_ migrations: [Migration], in schema: SchemaName) async throws -> [Migration] {
+        try await client.withConnection { connection in
+            let applied = try await appliedChecksums(schema, on: connection)
+            try verify(migrations, against: applied, schema: schema)
+            return migrations.filter { applied[$0.version] == nil }
+        }
+    }
+
+    // MARK: - Steps
+
+    private func bootstrap(_ schema: SchemaName, on connection: PostgresConnection) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await lock(schema, on: connection, transactionScoped: true)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(schema.table("schema_migrations")) (
+                    version integer PRIMARY KEY,
+                    name text NOT NULL,
+                    checksum text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now(),
+                    duration_ms integer NOT NULL DEFAULT 0
+                )
+                """, logger: logger)
+        }
+    }
+
+    private func appliedChecksums(_ schema: SchemaName, on connection: PostgresConnection) async throws -> [Int: String] {
+        let exists = try await connection.query(
+            "SELECT to_regclass(\(schema.quoted + ".schema_migrations")) IS NOT NULL", logger: logger
+        ).collect().first?.decode(Bool.self) ?? false
+        guard exists else { return [:] }
+        var applied: [Int: String] = [:]
+        let rows = try await connection.query("SELECT version, checksum FROM \(schema.table("schema_migrations"))", logger: logger)
+        for try await (version, checksum) in rows.decode((Int, String).self) { applied[version] = checksum }
+        return applied
+    }
+
+    private func verify(_ migrations: [Migration], against applied: [Int: String], schema: SchemaName) throws {
+        for migration in migrations {
+            if let checksum = applied[migration.version], checksum != migration.checksum {
+                throw MigrationError.checksumMismatch(schema: schema.name, file: migration.fileName)
+            }
+        }
+    }
+
+    private func applyInTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
+            try await lock(target.schema, on: connection, transactionScoped: true)
+            if try await isApplied(migration, in: target.schema, on: connection) { return false }
+            try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
+            let clock = ContinuousClock.now
+            for statement in migration.statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
+            return true
+        }
+    }
+
+    /// For `-- migrate:no-transaction` files. The search_path is set for the session of the leased
+    /// connection and reset before the connection goes back to the pool, whatever happens.
+    private func applyWithoutTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
+        try await lock(target.schema, on: connection, transactionScoped: false)
+        do {
+            if try await isApplied(migration, in: target.schema, on: connection) {
+                try await unlockAndReset(target.schema, on: connection)
+                return false
+            }
+            try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), false)", logger: logger)
+            let clock = ContinuousClock.now
+            for statement in migration.statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
+            try await unlockAndReset(target.schema, on: connection)
+            return true
+        } catch {
+            try? await unlockAndReset(target.schema, on: connection)
+            throw error
+        }
+    }
+
+    private func unlockAndReset(_ schema: SchemaName, on connection: PostgresConnection) async throws {
+        try await connection.query("RESET search_path", logger: logger)
+        try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(Self.lockKey(schema)), 0))", logger: logger)
+    }
+
+    private func isApplied(_ migration: Migration, in schema: SchemaName, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query(
+            "SELECT checksum FROM \(schema.table("schema_migrations")) WHERE version = \(migration.version)", logger: logger)
+        guard let checksum = try await rows.collect().first?.decode(String.self) else { return false }
+        guard checksum == migration.checksum else {
+            throw MigrationError.checksumMismatch(schema: schema.name, file: migration.fileName)
+        }
+        return true
+    }
+
+    private func record(_ migration: Migration, in target: Target, durationMs: Int, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO \(target.schema.table("schema_migrations")) (version, name, checksum, duration_ms)
+            VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(durationMs))
+            """, logger: logger)
+        if let workspaceID = target.workspaceID {
+            try await connection.query("""
+                UPDATE control.workspaces
+                SET schema_version = GREATEST(schema_version, \(migration.version)), last_migration_error = NULL, updated_at = now()
+                WHERE id = \(workspaceID)
+                """, logger: logger)
+        }
+    }
+
+    private func lock(_ schema: SchemaName, on connection: PostgresConnection, transactionScoped: Bool) async throws {
+        let key = Self.lockKey(schema)
+        if transactionScoped {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+        } else {
+            try await connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger)
+        }
+    }
+
+    static func lockKey(_ schema: SchemaName) -> String { "platform.migrate." + schema.name }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Retries lock timeouts, deadlocks and serialization failures with exponential backoff and jitter.
+    private func retrying<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error as PSQLError where attempt < maxAttempts && Self.isTransient(error) {
+                let delay = 50 * (1 << attempt) + Int.random(in: 0..<50)
+                logger.info("migration lock busy, retrying", metadata: ["attempt": "\(attempt)", "delay_ms": "\(delay)"])
+                try await Task.sleep(for: .milliseconds(delay))
+                attempt += 1
+            }
+        }
+    }
+
+    static func isTransient(_ error: PSQLError) -> Bool {
+        ["55P03", "40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
+    }
+}

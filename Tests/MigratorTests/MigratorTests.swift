@@ -1,0 +1,185 @@
+import Foundation
+import Logging
+import PlatformCore
+import PlatformServer
+import PlatformTesting
+import PostgresNIO
+import Testing
+@testable import Migrator
+
+@Suite struct MigratorTests {
+    let logger = TestDatabase.logger
+
+    /// Registers `count` active workspaces whose schemas do not exist yet.
+    func makeWorkspaces(_ count: Int, client: PostgresClient) async throws -> [UUID] {
+        let ids = (0..<count).map { _ in UUID() }
+        for id in ids {
+            try await client.query("""
+                INSERT INTO control.workspaces (id, name, slug, status, schema_name)
+                VALUES (\(id), 'w', \(id.uuidString), 'active', \(SchemaName.tenant(id).name))
+                """, logger: logger)
+        }
+        return ids
+    }
+
+    func versions(_ client: PostgresClient) async throws -> [UUID: Int] {
+        var versions: [UUID: Int] = [:]
+        for try await (id, version) in try await client.query("SELECT id, schema_version FROM control.workspaces", logger: logger).decode((UUID, Int).self) {
+            versions[id] = version
+        }
+        return versions
+    }
+
+    func appliedVersions(_ schema: SchemaName, _ client: PostgresClient) async throws -> [Int] {
+        try await client.query("SELECT version FROM \(schema.table("schema_migrations")) ORDER BY version", logger: logger)
+            .collect().map { try $0.decode(Int.self) }
+    }
+
+    func catalog(adding sql: String, version: Int = 2, name: String = "extra") throws -> MigrationCatalog {
+        try MigrationCatalog.embedded.appendingTenant(Migration(version: version, name: name, sql: sql))
+    }
+
+    @Test func fanOutMigratesEveryTenantAndARerunIsANoOp() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let ids = try await makeWorkspaces(5, client: client)
+                let migrator = Migrator(client: client, logger: logger)
+                let first = try await migrator.migrateTenants(concurrency: 3)
+                #expect(first.candidates == 5)
+                #expect(first.succeeded == 5)
+                #expect(first.appliedFiles == 5 * MigrationCatalog.embedded.tenant.count)
+                #expect(first.failures.isEmpty)
+                for id in ids {
+                    #expect(try await appliedVersions(.tenant(id), client) == MigrationCatalog.embedded.tenant.map(\.version))
+                }
+                let second = try await migrator.migrateTenants(concurrency: 3)
+                #expect(second.candidates == 0)
+                #expect(second.appliedFiles == 0)
+                #expect(try await migrator.migrateControl().isEmpty)
+                #expect(try await migrator.plan().tenants.isEmpty)
+            }
+        }
+    }
+
+    @Test func aChangedFileIsRefusedByNameAndNothingRuns() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let ids = try await makeWorkspaces(2, client: client)
+                _ = try await Migrator(client: client, catalog: try catalog(adding: "CREATE TABLE extra (a int);"), logger: logger)
+                    .migrateTenants(concurrency: 2)
+                let edited = try catalog(adding: "CREATE TABLE extra (a int, b int);")
+                    .appendingTenant(Migration(version: 3, name: "later", sql: "CREATE TABLE later (a int);"))
+                let error = await #expect(throws: MigrationError.self) {
+                    try await Migrator(client: client, catalog: edited, logger: logger).migrateTenants(concurrency: 2)
+                }
+                #expect(error == .checksumMismatch(schema: "tenant schemas", file: "0002_extra.sql"))
+                #expect("\(error!)".contains("0002_extra.sql"))
+                for id in ids { #expect(try await appliedVersions(.tenant(id), client) == [1, 2]) }
+
+                // The per-schema check catches it too, e.g. for the control schema's own files.
+                let control = MigrationCatalog.embedded.control
+                var changed = control
+                changed[0] = Migration(version: control[0].version, name: control[0].name, sql: control[0].sql + "\n-- edited")
+                let controlError = await #expect(throws: MigrationError.self) {
+                    try await Migrator(client: client, catalog: try MigrationCatalog(control: changed, tenant: []), logger: logger).migrateControl()
+                }
+                #expect(controlError == .checksumMismatch(schema: "control", file: control[0].fileName))
+            }
+        }
+    }
+
+    @Test func twoMigratorsAtOnceEndCorrect() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, maximumConnections: 12, logger: logger) { client in
+                let ids = try await makeWorkspaces(12, client: client)
+                let catalog = try catalog(adding: "CREATE TABLE extra (a int); INSERT INTO extra VALUES (1);")
+                async let first = Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 4)
+                async let second = Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 4)
+                let reports = try await [first, second]
+                #expect(reports.allSatisfy { $0.failures.isEmpty })
+                // Every file was applied exactly once per schema, whichever migrator got there first.
+                #expect(reports.map(\.appliedFiles).reduce(0, +) == ids.count * 2)
+                for id in ids {
+                    #expect(try await appliedVersions(.tenant(id), client) == [1, 2])
+                    let rows = try await client.query("SELECT count(*)::int FROM \(SchemaName.tenant(id).table("extra"))", logger: logger)
+                        .collect().first!.decode(Int.self)
+                    #expect(rows == 1)
+                }
+                #expect(try await versions(client).values.allSatisfy { $0 == 2 })
+            }
+        }
+    }
+
+    @Test func oneFailingTenantDoesNotStopTheOthersAndResumes() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let ids = try await makeWorkspaces(4, client: client)
+                let migrator = Migrator(client: client, logger: logger)
+                _ = try await migrator.migrateTenants(concurrency: 2)
+                let broken = ids[2]
+                try await client.query("CREATE TABLE \(SchemaName.tenant(broken).table("fail_here")) (x int)", logger: logger)
+                let catalog = try catalog(adding: """
+                    DO $$ BEGIN
+                        IF to_regclass('fail_here') IS NOT NULL THEN RAISE EXCEPTION 'tenant cannot take this'; END IF;
+                    END $$;
+                    CREATE TABLE extra (a int);
+                    """)
+                let report = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 2)
+                #expect(report.candidates == 4)
+                #expect(report.succeeded == 3)
+                #expect(report.failures.map(\.workspaceID) == [broken])
+                let versions = try await versions(client)
+                #expect(versions[broken] == 1)
+                #expect(ids.filter { $0 != broken }.allSatisfy { versions[$0] == 2 })
+                let status = try await Migrator(client: client, catalog: catalog, logger: logger).status()
+                let brokenStatus = try #require(status.first { $0.workspaceID == broken })
+                #expect(brokenStatus.pending == ["0002_extra.sql"])
+                #expect(brokenStatus.lastError?.contains("tenant cannot take this") == true)
+                // The failed file left nothing behind, and once the cause is gone a re-run resumes.
+                #expect(try await client.query("SELECT to_regclass('\(unescaped: SchemaName.tenant(broken).name).extra') IS NULL", logger: logger).collect().first!.decode(Bool.self))
+                try await client.query("DROP TABLE \(SchemaName.tenant(broken).table("fail_here"))", logger: logger)
+                let resumed = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 2)
+                #expect(resumed.candidates == 1)
+                #expect(resumed.succeeded == 1)
+                #expect(try await self.versions(client)[broken] == 2)
+                let after = try await Migrator(client: client, catalog: catalog, logger: logger).status()
+                #expect(after.first { $0.workspaceID == broken }?.lastError == nil)
+            }
+        }
+    }
+
+    @Test func noTransactionFilesRunOutsideATransactionAndLeaveTheSessionClean() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, maximumConnections: 1, logger: logger) { client in
+                let ids = try await makeWorkspaces(2, client: client)
+                let catalog = try catalog(adding: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY records_data ON records USING gin (data);")
+                let report = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 1)
+                #expect(report.failures.isEmpty)
+                for id in ids {
+                    let exists = try await client.query(
+                        "SELECT to_regclass(\(SchemaName.tenant(id).quoted + ".records_data")) IS NOT NULL", logger: logger
+                    ).collect().first!.decode(Bool.self)
+                    #expect(exists)
+                }
+                // The single pooled connection's search_path was reset afterwards.
+                let path = try await client.query("SHOW search_path", logger: logger).collect().first!.decode(String.self)
+                #expect(!path.contains("ws_"))
+            }
+        }
+    }
+
+    @Test func dryRunReportsAndChangesNothing() async throws {
+        try await TestDatabase.withDatabase { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let ids = try await makeWorkspaces(3, client: client)
+                let plan = try await Migrator(client: client, logger: logger).plan()
+                #expect(plan.control.isEmpty)
+                #expect(Set(plan.tenants.map(\.workspaceID)) == Set(ids))
+                #expect(plan.tenants.allSatisfy { $0.pending == MigrationCatalog.embedded.tenant.map(\.fileName) })
+                let schemas = try await client.query("SELECT count(*)::int FROM pg_namespace WHERE nspname LIKE 'ws\\_%'", logger: logger)
+                    .collect().first!.decode(Int.self)
+                #expect(schemas == 0)
+            }
+        }
+    }
+}
