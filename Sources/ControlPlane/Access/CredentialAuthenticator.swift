@@ -1,0 +1,38 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PlatformAuth
+import PlatformCore
+
+/// Reads `Authorization: Bearer <jwt | sk_live_…>` or `X-API-Key: sk_live_…`.
+struct CredentialAuthenticator: Authenticating {
+    let tokens: TokenService
+    let keys: APIKeyRepository
+
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+    func authenticate(_ request: Request, logger: Logger) async throws -> Principal? {
+        if let key = request.headers[Self.apiKeyHeader] {
+            return try await apiKey(key.trimmingCharacters(in: .whitespaces), logger: logger)
+        }
+        guard let authorization = request.headers[.authorization] else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw AppError.unauthenticated("invalid_authorization", "Use Authorization: Bearer <token>.")
+        }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        if token.hasPrefix("sk_") { return try await apiKey(token, logger: logger) }
+        guard let userID = await tokens.verifyAccessToken(token) else {
+            throw AppError.unauthenticated("invalid_token", "The access token is invalid or expired.")
+        }
+        return .user(id: userID)
+    }
+
+    private func apiKey(_ secret: String, logger: Logger) async throws -> Principal {
+        guard let key = APIKey(parsing: secret) else {
+            throw AppError.unauthenticated("invalid_api_key", "The API key is malformed.")
+        }
+        return .apiKey(try await keys.verify(key, logger: logger).get())
+    }
+}

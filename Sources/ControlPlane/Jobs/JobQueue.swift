@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import PlatformCore
+import PostgresNIO
+
+/// The jobs table: idempotent enqueue, SKIP LOCKED claims with a lease, and every state change
+/// written as a job event in the same statement.
+struct JobQueue: Sendable {
+    let client: PostgresClient
+    let lease: Duration
+
+    private var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
+
+    /// Enqueues a job, or returns the existing one for the same idempotency key.
+    func enqueue(id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, logger: Logger) async throws -> (id: UUID, created: Bool) {
+        for _ in 0..<2 {
+            let rows = try await client.query("""
+                WITH inserted AS (
+                    INSERT INTO control.jobs (id, kind, payload, idempotency_key, event_seq)
+                    VALUES (\(id), \(kind), \(payload), \(idempotencyKey), 1)
+                    ON CONFLICT (idempotency_key) DO NOTHING
+                    RETURNING id
+                ), event AS (
+                    INSERT INTO control.job_events (job_id, seq, status, progress, current_step, message)
+                    SELECT id, 1, 'QUEUED', 0, 'queued', 'Waiting for a worker' FROM inserted
+                )
+                SELECT id, true FROM inserted
+                UNION ALL
+                SELECT id, false FROM control.jobs
+                WHERE idempotency_key = \(idempotencyKey) AND NOT EXISTS (SELECT 1 FROM inserted)
+                """, logger: logger)
+            // A concurrent enqueue with the same key may commit after this statement's snapshot: look again.
+            if let row = try await rows.collect().first { return try row.decode((UUID, Bool).self) }
+        }
+        throw AppError.conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed.")
+    }
+
+    /// Claims the oldest due job, or one whose worker stopped renewing its lease.
+    func claim(workerID: String, logger: Logger) async throws -> ClaimedJob? {
+        let rows = try await client.query("""
+            WITH next AS (
+                SELECT id FROM control.jobs
+                WHERE (status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND lease_expires_at < now())
+                ORDER BY run_at
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE control.jobs AS job
+            SET status = 'RUNNING', attempts = job.attempts + 1, locked_by = \(workerID),
+                lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
+            FROM next WHERE job.id = next.id
+            RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts
+            """, logger: logger)
+        guard let row = try await rows.collect().first else { return nil }
+        let (id, kind, payload, attempts, maxAttempts) = try row.decode((UUID, String, JSONValue, Int, Int).self)
+        return ClaimedJob(id: id, kind: kind, payload: payload, attempts: attempts, maxAttempts: maxAttempts, workerID: workerID)
+    }
+
+    /// Moves a job this worker holds to a new state and records the event. Throws `JobLeaseLost`
+    /// when another worker has taken the job over.
+    func transition(_ job: ClaimedJob, to change: JobChange, logger: Logger) async throws {
+        let rows = try await client.query("""
+            WITH job AS (
+                UPDATE control.jobs SET
+                    status = \(change.status.rawValue),
+                    progress = COALESCE(\(change.progress), progress),
+                    current_step = COALESCE(\(change.step), current_step),
+                    message = \(change.message),
+                    result = COALESCE(\(change.result), result),
+                    error_code = \(change.errorCode),
+                    error_message = \(change.errorMessage),
+                    run_at = now() + make_interval(secs => \(change.retryDelaySeconds ?? 0)),
+                    locked_by = CASE WHEN \(change.status.rawValue) = 'RUNNING' THEN locked_by END,
+                    lease_expires_at = CASE WHEN \(change.status.rawValue) = 'RUNNING'
+                        THEN now() + make_interval(secs => \(leaseSeconds)) END,
+                    completed_at = CASE WHEN \(change.status.isTerminal) THEN now() END,
+                    event_seq = event_seq + 1,
+                    updated_at = now()
+                WHERE id = \(job.id) AND locked_by = \(job.workerID) AND status = 'RUNNING'
+                RETURNING id, event_seq, status, progress, current_step, message, error_message
+            )
+            INSERT INTO control.job_events (job_id, seq, status, progress, current_step, message, error_message)
+            SELECT id, event_seq, status, progress, current_step, message, error_message FROM job
+            RETURNING seq
+            """, logger: logger)
+        guard try await rows.collect().first != nil else { throw JobLeaseLost(jobID: job.id) }
+    }
+
+    /// A worker may start before `platform serve` has migrated the control schema.
+    func waitForSchema(logger: Logger) async throws {
+        while try await client.query("SELECT to_regclass('control.job_events') IS NULL", logger: logger).collect().first?.decode(Bool.self) ?? true {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    func renewLease(_ job: ClaimedJob, logger: Logger) async throws {
+        try await client.query("""
+            UPDATE control.jobs SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
+            WHERE id = \(job.id) AND locked_by = \(job.workerID) AND status = 'RUNNING'
+            """, logger: logger)
+    }
+
+    func events(of jobID: UUID, after seq: Int, logger: Logger) async throws -> [JobEvent] {
+        let rows = try await client.query("""
+            SELECT seq, status, progress, current_step, message, error_message, created_at
+            FROM control.job_events WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq
+            """, logger: logger)
+        var events: [JobEvent] = []
+        for try await (seq, status, progress, step, message, error, createdAt) in rows.decode((Int, String, Int, String?, String?, String?, Date).self) {
+            events.append(JobEvent(seq: seq, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step, message: message, errorMessage: error, createdAt: createdAt))
+        }
+        return events
+    }
+
+    /// The job as a client may see it; `result` is withheld once it is older than `resultTTL`.
+    func snapshot(of jobID: UUID, resultTTL: Duration = .seconds(15 * 60), logger: Logger) async throws -> JobSnapshot? {
+        let rows = try await client.query("""
+            SELECT id, kind, status, progress, current_step, message,
+                   CASE WHEN completed_at IS NULL OR completed_at > now() - make_interval(secs => \(Double(resultTTL.components.seconds)))
+                        THEN result END,
+                   error_code, error_message, created_at, updated_at
+            FROM control.jobs WHERE id = \(jobID)
+            """, logger: logger)
+        guard let row = try await rows.collect().first else { return nil }
+        let (id, kind, status, progress, step, message, result, errorCode, errorMessage, createdAt, updatedAt) =
+            try row.decode((UUID, String, String, Int, String?, String?, JSONValue?, String?, String?, Date, Date).self)
+        return JobSnapshot(
+            id: id, kind: kind, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step,
+            message: message, result: result, errorCode: errorCode, errorMessage: errorMessage,
+            createdAt: createdAt, updatedAt: updatedAt)
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PlatformCore
+import ServiceLifecycle
+
+/// Job status and its Server-Sent Events stream: replay persisted events after `Last-Event-ID`,
+/// then tail new ones as NOTIFY wakes us, with comment heartbeats; the body ends after the
+/// terminal event. Any instance can serve any job: everything comes from the database.
+struct JobStreamController: Sendable {
+    let queue: JobQueue
+    let hub: NotificationHub
+    let heartbeat: Duration
+
+    func snapshot(_ request: Request, context: AppRequestContext) async throws -> JobStatusResponse {
+        let jobID = try context.parameters.requireUUID("job_id")
+        guard let job = try await queue.snapshot(of: jobID, logger: context.logger) else { throw Self.notFound }
+        return JobStatusResponse(job)
+    }
+
+    func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let jobID = try context.parameters.requireUUID("job_id")
+        guard try await queue.snapshot(of: jobID, logger: context.logger) != nil else { throw Self.notFound }
+        let lastEventID = Self.lastEventID(request)
+        let logger = context.logger
+        let body = ResponseBody { [queue, hub, heartbeat] writer in
+            let key = "job:\(jobID)"
+            var cursor = lastEventID
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let seen = await hub.generation(of: key)
+                let events = try await queue.events(of: jobID, after: cursor, logger: logger)
+                // A client reconnecting after the terminal event has nothing left to wait for.
+                if events.isEmpty, try await queue.snapshot(of: jobID, logger: logger)?.status.isTerminal ?? true {
+                    break
+                }
+                for event in events {
+                    var result: JSONValue?
+                    if event.status == .completed {
+                        result = try await queue.snapshot(of: jobID, logger: logger)?.result
+                    }
+                    let frame = ServerSentEvent(id: String(event.seq), event: "progress", data: try Self.json(JobEventPayload(jobID: jobID, event: event, result: result)))
+                    try await writer.write(ByteBuffer(string: frame.encoded))
+                    cursor = event.seq
+                    if event.status.isTerminal {
+                        try await writer.finish(nil)
+                        return
+                    }
+                }
+                if await !hub.wait(for: key, after: seen, timeout: heartbeat) {
+                    try await writer.write(ByteBuffer(string: ServerSentEvent.comment("heartbeat")))
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
+            body: body)
+    }
+
+    static let notFound = AppError.notFound("job_not_found", "No job has this id.")
+
+    /// From the `Last-Event-ID` header a reconnecting EventSource sends, or `?last_event_id=`.
+    static func lastEventID(_ request: Request) -> Int {
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let id = Int(header) { return id }
+        if let query = request.uri.queryParameters["last_event_id"], let id = Int(String(query)) { return id }
+        return 0
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder.platform
+        encoder.outputFormatting.insert(.sortedKeys)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+/// `data:` of a progress event, as SPEC §4 names its fields.
+struct JobEventPayload: Encodable {
+    let jobID: UUID
+    let event: JobEvent
+    let result: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", status, progress, currentStep = "current_step", message, result
+        case errorMessage = "error_message", timestamp
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(jobID, forKey: .jobID)
+        try container.encode(event.status, forKey: .status)
+        try container.encode(event.progress, forKey: .progress)
+        try container.encode(event.step, forKey: .currentStep)
+        try container.encode(event.message, forKey: .message)
+        try container.encode(result, forKey: .result)
+        try container.encode(event.errorMessage, forKey: .errorMessage)
+        try container.encode(event.createdAt, forKey: .timestamp)
+    }
+}
+
+struct JobStatusResponse: ResponseEncodable {
+    let jobID: UUID
+    let kind: String
+    let status: JobStatus
+    let progress: Int
+    let currentStep: String?
+    let message: String?
+    let result: JSONValue?
+    let errorCode: String?
+    let errorMessage: String?
+    let createdAt: Date
+    let updatedAt: Date
+
+    init(_ job: JobSnapshot) {
+        jobID = job.id
+        kind = job.kind
+        status = job.status
+        progress = job.progress
+        currentStep = job.step
+        message = job.message
+        result = job.result
+        errorCode = job.errorCode
+        errorMessage = job.errorMessage
+        createdAt = job.createdAt
+        updatedAt = job.updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", kind, status, progress, currentStep = "current_step", message, result
+        case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
+    }
+}

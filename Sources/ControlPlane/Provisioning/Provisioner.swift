@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import PlatformCore
+import PostgresNIO
+
+/// Creates a user, their workspace and its schema. Every step is idempotent (ids are fixed in the
+/// payload, inserts skip what exists, DDL says IF NOT EXISTS), so a job resumed by another worker
+/// ends exactly where an uninterrupted one would.
+struct Provisioner: Sendable {
+    let client: PostgresClient
+    let migrator: any TenantMigrating
+    let sessions: SessionStore
+
+    enum Step: String, CaseIterable, Sendable {
+        case validating, creatingUser = "creating_user", creatingWorkspace = "creating_workspace"
+        case creatingSchema = "creating_schema", runningMigrations = "running_migrations", seeding
+
+        var progress: Int {
+            switch self {
+            case .validating: 5
+            case .creatingUser: 15
+            case .creatingWorkspace: 30
+            case .creatingSchema: 45
+            case .runningMigrations: 60
+            case .seeding: 85
+            }
+        }
+
+        var message: String {
+            switch self {
+            case .validating: "Checking your details"
+            case .creatingUser: "Creating your account"
+            case .creatingWorkspace: "Creating your workspace"
+            case .creatingSchema: "Reserving your workspace's database"
+            case .runningMigrations: "Preparing your workspace's tables"
+            case .seeding: "Adding you to your workspace"
+            }
+        }
+    }
+
+    /// Runs the steps (reporting each before it starts) and finishes with the owner's first session.
+    /// `through` stops after that step, which tests use to stand in for a worker that died.
+    func provision(
+        _ signup: SignupPayload, logger: Logger, through lastStep: Step? = nil,
+        report: (Step) async throws -> Void = { _ in }
+    ) async throws -> SignupResult? {
+        for step in Step.allCases {
+            try await report(step)
+            try await run(step, signup, logger: logger)
+            if step == lastStep { return nil }
+        }
+        return try await finish(signup, logger: logger)
+    }
+
+    private func run(_ step: Step, _ signup: SignupPayload, logger: Logger) async throws {
+        switch step {
+        case .validating:
+            let owner = try await client.query(
+                "SELECT id FROM control.users WHERE lower(email) = lower(\(signup.email))", logger: logger
+            ).collect().first?.decode(UUID.self)
+            if let owner, owner != signup.userID { throw Self.emailTaken }
+        case .creatingUser:
+            do {
+                try await client.query("""
+                    INSERT INTO control.users (id, email, full_name, password_hash)
+                    VALUES (\(signup.userID), \(signup.email), \(signup.fullName), \(signup.passwordHash))
+                    ON CONFLICT (id) DO NOTHING
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                throw Self.emailTaken
+            }
+        case .creatingWorkspace:
+            try await client.query("""
+                WITH workspace AS (
+                    INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
+                    VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(signup.schema.name), \(signup.userID))
+                    ON CONFLICT (id) DO NOTHING
+                )
+                INSERT INTO control.workspace_members (workspace_id, user_id, role)
+                VALUES (\(signup.workspaceID), \(signup.userID), 'owner')
+                ON CONFLICT (workspace_id, user_id) DO NOTHING
+                """, logger: logger)
+        case .creatingSchema:
+            try await client.query("CREATE SCHEMA IF NOT EXISTS \(identifier: signup.schema)", logger: logger)
+        case .runningMigrations:
+            try await migrator.migrateTenant(workspaceID: signup.workspaceID, logger: logger)
+        case .seeding:
+            try await client.query("""
+                INSERT INTO \(signup.schema.table("members")) (user_id, email, full_name, role)
+                VALUES (\(signup.userID), \(signup.email), \(signup.fullName), 'owner')
+                ON CONFLICT (user_id) DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    private func finish(_ signup: SignupPayload, logger: Logger) async throws -> SignupResult {
+        try await client.query("""
+            UPDATE control.workspaces SET status = 'active', updated_at = now()
+            WHERE id = \(signup.workspaceID) AND status = 'provisioning'
+            """, logger: logger)
+        let session = try await sessions.issue(userID: signup.userID, logger: logger)
+        return SignupResult(
+            accessToken: session.accessToken, refreshToken: session.refreshToken, tokenType: session.tokenType,
+            expiresIn: session.expiresIn, userID: signup.userID, workspaceID: signup.workspaceID,
+            workspaceName: signup.companyName)
+    }
+
+    /// Removes what a failed synchronous signup created, so nothing half-made is left behind.
+    func discard(_ signup: SignupPayload, logger: Logger) async {
+        do {
+            try await client.query("DROP SCHEMA IF EXISTS \(identifier: signup.schema) CASCADE", logger: logger)
+            try await client.query("DELETE FROM control.workspaces WHERE id = \(signup.workspaceID)", logger: logger)
+            try await client.query("DELETE FROM control.users WHERE id = \(signup.userID)", logger: logger)
+        } catch {
+            logger.error("could not clean up a failed signup", metadata: ["error": "\(error)"])
+        }
+    }
+
+    static let emailTaken = PermanentJobFailure(code: "email_taken", message: "An account with this email already exists.")
+}
+
+/// The `signup` job: the provisioner, reporting each step as job progress.
+struct SignupJobHandler: JobHandler {
+    static let kind = "signup"
+    let provisioner: Provisioner
+
+    func run(_ job: ClaimedJob, progress: JobProgress, logger: Logger) async throws -> JSONValue? {
+        let signup: SignupPayload
+        do {
+            signup = try JSONDecoder().decode(SignupPayload.self, from: JSONEncoder().encode(job.payload))
+        } catch {
+            throw PermanentJobFailure(code: "invalid_payload", message: "The signup job's payload is unreadable.")
+        }
+        let result = try await provisioner.provision(signup, logger: logger) { step in
+            try await progress.report(progress: step.progress, step: step.rawValue, message: step.message, logger: logger)
+        }
+        return try result.map { try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import PlatformCore
+
+/// `POST /auth/signup[/async]` body, validated before anything is written.
+struct SignupRequest: Decodable, Sendable {
+    let email: String
+    let password: String
+    let fullName: String
+    let companyName: String
+
+    enum CodingKeys: String, CodingKey {
+        case email, password, fullName = "full_name", companyName = "company_name"
+    }
+
+    /// The request with its fields trimmed and the email lower-cased, or a 422 naming every bad field.
+    func validated() throws -> SignupRequest {
+        let email = self.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let fullName = self.fullName.trimmingCharacters(in: .whitespacesAndNewlines)
+        let companyName = self.companyName.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if !Self.looksLikeEmail(email) { problems["email"] = "must be a valid email address" }
+        if password.count < 8 { problems["password"] = "must be at least 8 characters" }
+        if password.utf8.count > 1024 { problems["password"] = "must be at most 1024 bytes" }
+        if fullName.isEmpty || fullName.count > 200 { problems["full_name"] = "must be 1 to 200 characters" }
+        if companyName.isEmpty || companyName.count > 200 { problems["company_name"] = "must be 1 to 200 characters" }
+        guard problems.isEmpty else { throw AppError.validation("The signup request is invalid.", fields: problems) }
+        return SignupRequest(email: email, password: password, fullName: fullName, companyName: companyName)
+    }
+
+    static func looksLikeEmail(_ email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard email.count <= 320, parts.count == 2, !parts[0].isEmpty else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".")
+            && !email.contains(where: { $0.isWhitespace })
+    }
+}
+
+/// What a signup job carries. Ids are chosen up front so every step can be replayed idempotently;
+/// the password is already an argon2id hash, never plaintext.
+struct SignupPayload: Codable, Sendable {
+    let userID: UUID
+    let workspaceID: UUID
+    let email: String
+    let fullName: String
+    let companyName: String
+    let passwordHash: String
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id", workspaceID = "workspace_id", email, fullName = "full_name"
+        case companyName = "company_name", passwordHash = "password_hash"
+    }
+
+    var schema: SchemaName { .tenant(workspaceID) }
+
+    /// `acme-inc-1a2b3c`: readable, and unique because of the workspace id's tail.
+    var slug: String {
+        let base = companyName.lowercased().folding(options: .diacriticInsensitive, locale: nil)
+            .map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let collapsed = String(base).split(separator: "-").joined(separator: "-").prefix(40)
+        let suffix = workspaceID.uuidString.lowercased().suffix(6)
+        return collapsed.isEmpty ? "workspace-\(suffix)" : "\(collapsed)-\(suffix)"
+    }
+}
+
+/// A finished signup: the owner's first session and their workspace.
+struct SignupResult: Codable, Sendable, ResponseEncodable {
+    let accessToken: String
+    let refreshToken: String
+    let tokenType: String
+    let expiresIn: Int
+    let userID: UUID
+    let workspaceID: UUID
+    let workspaceName: String
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type"
+        case expiresIn = "expires_in", userID = "user_id", workspaceID = "workspace_id", workspaceName = "workspace_name"
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import PlatformCore
+import PostgresNIO
+
+/// The embedded default: a PostgreSQL cluster under the repo's `.data/`, started with the machine's
+/// own binaries. initdb and postgres refuse to run as root, so as root they run as `postgres`.
+public struct LocalPostgres: Sendable {
+    public let directory: URL
+    public let port: Int
+    public let database: String
+    /// Trades durability for speed; for throwaway test clusters only.
+    public let durable: Bool
+
+    public init(directory: URL, port: Int, database: String = "platform", durable: Bool = true) {
+        self.directory = directory
+        self.port = port
+        self.database = database
+        self.durable = durable
+    }
+
+    public var url: DatabaseURL {
+        get throws { try DatabaseURL("postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable") }
+    }
+
+    /// Initialises the cluster if needed, starts it if it is not running, creates the database.
+    public func start(logger: Logger) async throws -> DatabaseURL {
+        let binaries = try Self.binaryDirectory()
+        let dataDirectory = try prepareDataDirectory()
+        if !FileManager.default.fileExists(atPath: dataDirectory.appending(path: "PG_VERSION").path) {
+            logger.info("initialising a local PostgreSQL cluster", metadata: ["path": "\(dataDirectory.path)"])
+            try run(binaries.appending(path: "initdb"), ["-D", dataDirectory.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        }
+        if (try? run(binaries.appending(path: "pg_ctl"), ["-D", dataDirectory.path, "status"], quiet: true)) == nil {
+            var options = "-p \(port) -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400"
+            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+            try run(binaries.appending(path: "pg_ctl"), [
+                "-D", dataDirectory.path, "-l", directory.appending(path: "postgres.log").path, "-w", "-t", "60", "-o", options, "start",
+            ])
+        }
+        let url = try self.url
+        try await Self.createDatabaseIfMissing(url, logger: logger)
+        return url
+    }
+
+    public func stop() throws {
+        let binaries = try Self.binaryDirectory()
+        try run(binaries.appending(path: "pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"])
+    }
+
+    var dataDirectory: URL { directory.appending(path: "postgres") }
+
+    static func createDatabaseIfMissing(_ url: DatabaseURL, logger: Logger) async throws {
+        let admin = url.with(database: "postgres")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
+            id: 1, logger: logger)
+        defer { Task { try? await connection.close() } }
+        let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(url.database)", logger: logger).collect().count > 0
+        if !exists {
+            let name = url.database.replacingOccurrences(of: "\"", with: "\"\"")
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)
+        }
+    }
+
+    // MARK: - Processes
+
+    private var runsAsRoot: Bool { getuid() == 0 }
+
+    /// As root the cluster belongs to `postgres`; if that user cannot reach the repo's folder
+    /// (a checkout under /root, say), the cluster lives in /var/tmp and `.data/postgres` links to it.
+    private func prepareDataDirectory() throws -> URL {
+        let files = FileManager.default
+        try files.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard runsAsRoot else {
+            try files.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            return dataDirectory
+        }
+        if (try? files.destinationOfSymbolicLink(atPath: dataDirectory.path)) == nil, !files.fileExists(atPath: dataDirectory.path) {
+            let reachable = (try? run(URL(filePath: "/usr/bin/test"), ["-x", directory.path], quiet: true)) != nil
+            if reachable {
+                try files.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } else {
+                let pathHash = directory.path.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+                let elsewhere = URL(filePath: "/var/tmp/platform-postgres-\(pathHash)")
+                try files.createDirectory(at: elsewhere, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try files.createSymbolicLink(at: dataDirectory, withDestinationURL: elsewhere)
+            }
+        }
+        let target = (try? files.destinationOfSymbolicLink(atPath: dataDirectory.path)).map { URL(filePath: $0) } ?? dataDirectory
+        try Self.shell(["chown", "-R", "postgres:postgres", target.path])
+        try Self.shell(["chown", "postgres:postgres", directory.path])
+        return dataDirectory
+    }
+
+    @discardableResult
+    private func run(_ executable: URL, _ arguments: [String], quiet: Bool = false) throws -> String {
+        if runsAsRoot {
+            return try Self.shell(["runuser", "-u", "postgres", "--", executable.path] + arguments, quiet: quiet)
+        }
+        return try Self.shell([executable.path] + arguments, quiet: quiet)
+    }
+
+    /// Runs a command and waits for it with `waitpid`. Output goes to a file, not a pipe:
+    /// `pg_ctl start` leaves a server running that would hold a pipe open forever (and Foundation's
+    /// `Process` was seen never to reap the child in that case).
+    @discardableResult
+    static func shell(_ command: [String], quiet: Bool = false) throws -> String {
+        let outputPath = FileManager.default.temporaryDirectory.appending(path: "platform-cmd-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, command[0], &actions, nil, argv, environ)
+        guard spawned == 0 else { throw LocalPostgresError.commandFailed(command.joined(separator: " "), "spawn failed (\(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitedCleanly = (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0
+        guard exitedCleanly else {
+            throw LocalPostgresError.commandFailed(command.joined(separator: " "), quiet ? "" : text)
+        }
+        return text
+    }
+
+    /// The newest `/usr/lib/postgresql/N/bin`, or wherever `pg_ctl` is on the PATH.
+    static func binaryDirectory() throws -> URL {
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .compactMap { Int($0) }.sorted(by: >)
+        for version in versions {
+            let bin = URL(filePath: "\(root)/\(version)/bin")
+            if FileManager.default.isExecutableFile(atPath: bin.appending(path: "initdb").path) { return bin }
+        }
+        for path in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let bin = URL(filePath: String(path))
+            if FileManager.default.isExecutableFile(atPath: bin.appending(path: "initdb").path) { return bin.resolvingSymlinksInPath() }
+        }
+        throw LocalPostgresError.notInstalled
+    }
+}
+
+public enum LocalPostgresError: Error, CustomStringConvertible {
+    case notInstalled
+    case commandFailed(String, String)
+
+    public var description: String {
+        switch self {
+        case .notInstalled: "PostgreSQL is not installed (apt-get install postgresql), and DATABASE_URL is not set"
+        case .commandFailed(let command, let output): "\(command) failed: \(output)"
+        }
+    }
+}

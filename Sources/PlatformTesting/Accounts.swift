@@ -1,0 +1,50 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PlatformCore
+
+/// A signed-up owner and their workspace.
+public struct TestAccount: Sendable {
+    public let email: String
+    public let password: String
+    public let userID: String
+    public let workspaceID: String
+    public let accessToken: String
+    public let refreshToken: String
+
+    public func headers(workspace: String? = nil) -> HTTPFields {
+        .bearer(accessToken, workspace: workspace ?? workspaceID)
+    }
+}
+
+extension TestClientProtocol {
+    /// Signs up through `POST /auth/signup` (the synchronous path).
+    public func signUp(_ name: String = "owner", company: String = "Acme") async throws -> TestAccount {
+        let email = "\(name)-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let password = "correct horse battery staple"
+        let response = try await request(.post, "/api/v1/auth/signup", json: [
+            "email": .string(email), "password": .string(password), "full_name": .string(name), "company_name": .string(company),
+        ])
+        guard response.status == .created,
+              let userID = response.json["user_id"]?.stringValue, let workspaceID = response.json["workspace_id"]?.stringValue,
+              let access = response.json["access_token"]?.stringValue, let refresh = response.json["refresh_token"]?.stringValue
+        else { throw TestFailure("signup failed: \(response.status) \(response.text)") }
+        return TestAccount(email: email, password: password, userID: userID, workspaceID: workspaceID, accessToken: access, refreshToken: refresh)
+    }
+
+    /// Creates an API key in the account's workspace and returns the secret.
+    public func createAPIKey(for account: TestAccount, scopes: [String], name: String = "test key") async throws -> (id: String, key: String) {
+        let response = try await request(.post, "/api/v1/api-keys", json: [
+            "name": .string(name), "scopes": .array(scopes.map { .string($0) }),
+        ], headers: account.headers())
+        guard response.status == .created, let id = response.json["id"]?.stringValue, let key = response.json["key"]?.stringValue else {
+            throw TestFailure("api key creation failed: \(response.status) \(response.text)")
+        }
+        return (id, key)
+    }
+}
+
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import PlatformCore
+import PlatformTesting
+import Testing
+
+@Suite struct SessionTests {
+    @Test func loginRefreshRotationReuseDetectionAndLogout() async throws {
+        try await TestPlatform.run { client, _ in
+            let account = try await client.signUp("sam")
+            let login = try await client.request(.post, "/api/v1/auth/login", json: ["email": .string(account.email.uppercased()), "password": .string(account.password)])
+            #expect(login.status == .ok)
+            #expect(login.json["token_type"] == "bearer")
+            #expect(login.json["expires_in"]?.intValue == 15 * 60)
+            let refresh1 = try #require(login.json["refresh_token"]?.stringValue)
+
+            let rotated = try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh1)])
+            #expect(rotated.status == .ok)
+            let refresh2 = try #require(rotated.json["refresh_token"]?.stringValue)
+            #expect(refresh2 != refresh1)
+            let access2 = try #require(rotated.json["access_token"]?.stringValue)
+            #expect(try await client.request(.get, "/api/v1/auth/me", headers: .bearer(access2)).status == .ok)
+
+            // Presenting the spent token again is a theft signal: 401, and its whole family dies.
+            let reused = try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh1)])
+            #expect(reused.status == .unauthorized)
+            #expect(reused.errorCode == "invalid_refresh_token")
+            let familyGone = try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(refresh2)])
+            #expect(familyGone.status == .unauthorized)
+
+            // Other sessions are unaffected; logout ends one.
+            let signupSession = try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(account.refreshToken)])
+            #expect(signupSession.status == .ok)
+            let latest = try #require(signupSession.json["refresh_token"]?.stringValue)
+            #expect(try await client.request(.post, "/api/v1/auth/logout", json: ["refresh_token": .string(latest)]).status == .noContent)
+            #expect(try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(latest)]).status == .unauthorized)
+        }
+    }
+
+    @Test func wrongPasswordsAreRefusedThenThrottled() async throws {
+        try await TestPlatform.run { client, _ in
+            let account = try await client.signUp("tom")
+            let unknown = try await client.request(.post, "/api/v1/auth/login", json: ["email": "nobody@example.com", "password": "whatever123"])
+            #expect(unknown.status == .unauthorized)
+            #expect(unknown.errorCode == "invalid_credentials")
+            for _ in 0..<5 {
+                let wrong = try await client.request(.post, "/api/v1/auth/login", json: ["email": .string(account.email), "password": "wrong password"])
+                #expect(wrong.status == .unauthorized)
+                #expect(wrong.errorCode == "invalid_credentials")
+            }
+            let throttled = try await client.request(.post, "/api/v1/auth/login", json: ["email": .string(account.email), "password": .string(account.password)])
+            #expect(throttled.status == .tooManyRequests)
+            #expect(Int(throttled.headers[.retryAfter] ?? "") ?? 0 > 0)
+        }
+    }
+
+    @Test func meNeedsAValidUserToken() async throws {
+        try await TestPlatform.run { client, _ in
+            let account = try await client.signUp("mia")
+            let me = try await client.request(.get, "/api/v1/auth/me", headers: .bearer(account.accessToken))
+            #expect(me.json["id"]?.stringValue?.lowercased() == account.userID.lowercased())
+            #expect(me.json["full_name"] == "mia")
+            #expect(me.json["workspaces"]?.arrayValue?.count == 1)
+            #expect(try await client.request(.get, "/api/v1/auth/me").status == .unauthorized)
+            #expect(try await client.request(.get, "/api/v1/auth/me", headers: .bearer("not.a.jwt")).errorCode == "invalid_token")
+            #expect(try await client.request(.get, "/api/v1/auth/me", headers: [.authorization: "Basic abc"]).status == .unauthorized)
+            let key = try await client.createAPIKey(for: account, scopes: ["admin"])
+            #expect(try await client.request(.get, "/api/v1/auth/me", headers: .bearer(key.key)).status == .forbidden)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PlatformCore
+import PlatformTesting
+import Testing
+
+@Suite struct RecordsTests {
+    @Test func recordsetsAndRecordsEndToEnd() async throws {
+        try await TestPlatform.run { client, _ in
+            let owner = try await client.signUp("ivy")
+            let headers = owner.headers()
+            let created = try await client.request(.post, "/api/v1/recordsets", json: ["name": "  Leads ", "description": "Inbound"], headers: headers)
+            #expect(created.status == .created)
+            #expect(created.json["name"] == "Leads")
+            let recordsetID = try #require(created.json["id"]?.stringValue)
+            #expect(created.json["created_by"]?.stringValue != nil)
+
+            var recordIDs: [String] = []
+            for index in 0..<3 {
+                let record = try await client.request(.post, "/api/v1/records", json: [
+                    "recordset_id": .string(recordsetID), "data": ["firstName": "Ann", "n": .number(Double(index)), "tags": ["a", "b"]],
+                ], headers: headers)
+                #expect(record.status == .created)
+                #expect(record.json["version"]?.intValue == 1)
+                #expect(record.json["data"]?["firstName"] == "Ann", "keys keep their case")
+                recordIDs.append(try #require(record.json["id"]?.stringValue))
+            }
+
+            let page = try await client.request(.get, "/api/v1/records?recordset_id=\(recordsetID)&limit=2&offset=1", headers: headers)
+            #expect(page.status == .ok)
+            #expect(page.json["total"]?.intValue == 3)
+            #expect(page.json["limit"]?.intValue == 2)
+            #expect(page.json["offset"]?.intValue == 1)
+            #expect(page.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == Array(recordIDs[1...2]))
+            let beyond = try await client.request(.get, "/api/v1/records?offset=10", headers: headers)
+            #expect(beyond.json["items"]?.arrayValue?.isEmpty == true)
+            #expect(beyond.json["total"]?.intValue == 3)
+            #expect(try await client.request(.get, "/api/v1/records?limit=1000", headers: headers).json["limit"]?.intValue == 200)
+
+            let patched = try await client.request(.patch, "/api/v1/records/\(recordIDs[0])", json: ["data": ["stage": "won"]], headers: headers)
+            #expect(patched.status == .ok)
+            #expect(patched.json["version"]?.intValue == 2)
+            #expect(patched.json["data"]?["stage"] == "won")
+            #expect(patched.json["data"]?["firstName"] == "Ann", "PATCH merges top-level keys")
+            #expect(try await client.request(.get, "/api/v1/records/\(recordIDs[0])", headers: headers).json["data"]?["stage"] == "won")
+
+            #expect(try await client.request(.delete, "/api/v1/records/\(recordIDs[0])", headers: headers).status == .noContent)
+            #expect(try await client.request(.get, "/api/v1/records/\(recordIDs[0])", headers: headers).errorCode == "record_not_found")
+            #expect(try await client.request(.delete, "/api/v1/records/\(recordIDs[0])", headers: headers).status == .notFound)
+            #expect(try await client.request(.get, "/api/v1/records", headers: headers).json["total"]?.intValue == 2)
+
+            let renamed = try await client.request(.patch, "/api/v1/recordsets/\(recordsetID)", json: ["name": "Hot leads"], headers: headers)
+            #expect(renamed.json["name"] == "Hot leads")
+            #expect(renamed.json["description"] == "Inbound")
+            let sets = try await client.request(.get, "/api/v1/recordsets", headers: headers)
+            #expect(sets.json["total"]?.intValue == 1)
+            #expect(try await client.request(.get, "/api/v1/recordsets/\(recordsetID)", headers: headers).json["name"] == "Hot leads")
+
+            #expect(try await client.request(.delete, "/api/v1/recordsets/\(recordsetID)", headers: headers).status == .noContent)
+            let intoTrash = try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(recordsetID), "data": [:]], headers: headers)
+            #expect(intoTrash.status == .notFound)
+            #expect(intoTrash.errorCode == "recordset_not_found")
+            #expect(try await client.request(.get, "/api/v1/recordsets", headers: headers).json["total"]?.intValue == 0)
+        }
+    }
+
+    @Test func scopesAndRolesDecideWhatACallerMayDo() async throws {
+        try await TestPlatform.run { client, platform in
+            let owner = try await client.signUp("una")
+            let viewer = try await client.signUp("vic")
+            try await platform.withDatabase { db in
+                _ = try await db.query("""
+                    INSERT INTO control.workspace_members (workspace_id, user_id, role)
+                    VALUES (\(UUID(uuidString: owner.workspaceID)!), \(UUID(uuidString: viewer.userID)!), 'viewer')
+                    """, logger: TestDatabase.logger)
+            }
+            let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "R"], headers: owner.headers())
+            let recordsetID = try #require(recordset.json["id"]?.stringValue)
+
+            let asViewer = viewer.headers(workspace: owner.workspaceID)
+            #expect(try await client.request(.get, "/api/v1/recordsets", headers: asViewer).status == .ok)
+            let viewerWrite = try await client.request(.post, "/api/v1/recordsets", json: ["name": "X"], headers: asViewer)
+            #expect(viewerWrite.status == .forbidden)
+            #expect(viewerWrite.errorCode == "insufficient_permissions")
+
+            let readKey = try await client.createAPIKey(for: owner, scopes: ["records:read"])
+            let writeKey = try await client.createAPIKey(for: owner, scopes: ["records:write"])
+            let crmKey = try await client.createAPIKey(for: owner, scopes: ["crm:read"])
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(readKey.key)).status == .ok)
+            #expect(try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(recordsetID), "data": [:]], headers: .bearer(readKey.key)).status == .forbidden)
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(crmKey.key)).status == .forbidden)
+            let byKey = try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(recordsetID), "data": ["via": "key"]], headers: .bearer(writeKey.key))
+            #expect(byKey.status == .created)
+            #expect(byKey.json["created_by"] == recordset.json["created_by"], "a key's writes are attributed to its creator")
+        }
+    }
+
+    @Test func workspacesThatAreNotReadyOrBehindAnswerClearly() async throws {
+        try await TestPlatform.run { client, platform in
+            let owner = try await client.signUp("wes")
+            let workspace = UUID(uuidString: owner.workspaceID)!
+            try await platform.withDatabase { db in
+                _ = try await db.query("UPDATE control.workspaces SET status = 'provisioning' WHERE id = \(workspace)", logger: TestDatabase.logger)
+            }
+            let notReady = try await client.request(.get, "/api/v1/recordsets", headers: owner.headers())
+            #expect(notReady.status == .conflict)
+            #expect(notReady.errorCode == "workspace_not_ready")
+            try await platform.withDatabase { db in
+                _ = try await db.query("UPDATE control.workspaces SET status = 'active', schema_version = 0 WHERE id = \(workspace)", logger: TestDatabase.logger)
+            }
+            let behind = try await client.request(.get, "/api/v1/recordsets", headers: owner.headers())
+            #expect(behind.status == .serviceUnavailable)
+            #expect(behind.errorCode == "migration_required")
+            #expect(behind.headers[.retryAfter] != nil)
+        }
+    }
+
+    @Test func badInputIsA4xxAndWritesNothing() async throws {
+        try await TestPlatform.run { client, platform in
+            let owner = try await client.signUp("xia")
+            let headers = owner.headers()
+            let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "R"], headers: headers)
+            let recordsetID = try #require(recordset.json["id"]?.stringValue)
+            let cases: [(String, JSONResponse, HTTPResponse.Status, String)] = [
+                ("malformed", try await client.request(.post, "/api/v1/records", raw: "{nope", headers: headers), .badRequest, "invalid_json"),
+                ("empty body", try await client.request(.post, "/api/v1/records", headers: headers), .badRequest, "invalid_json"),
+                ("data not an object", try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(recordsetID), "data": [1, 2]], headers: headers), .unprocessableContent, "validation_failed"),
+                ("missing recordset", try await client.request(.post, "/api/v1/records", json: ["data": [:]], headers: headers), .unprocessableContent, "validation_failed"),
+                ("bad recordset uuid", try await client.request(.post, "/api/v1/records", json: ["recordset_id": "123", "data": [:]], headers: headers), .unprocessableContent, "validation_failed"),
+                ("name wrong type", try await client.request(.post, "/api/v1/recordsets", json: ["name": 5], headers: headers), .unprocessableContent, "validation_failed"),
+                ("name too long", try await client.request(.post, "/api/v1/recordsets", json: ["name": .string(String(repeating: "n", count: 201))], headers: headers), .unprocessableContent, "validation_failed"),
+                ("bad id in path", try await client.request(.get, "/api/v1/records/xyz", headers: headers), .badRequest, "invalid_id"),
+                ("bad limit", try await client.request(.get, "/api/v1/records?limit=-1", headers: headers), .badRequest, "invalid_query"),
+                ("bad filter", try await client.request(.get, "/api/v1/records?recordset_id=zzz", headers: headers), .badRequest, "invalid_query"),
+                ("oversized", try await client.request(.post, "/api/v1/records", raw: #"{"recordset_id":"\#(recordsetID)","data":{"x":"\#(String(repeating: "x", count: 1 << 21))"}}"#, headers: headers), .contentTooLarge, "payload_too_large"),
+                ("unknown record", try await client.request(.patch, "/api/v1/records/\(UUID())", json: ["data": [:]], headers: headers), .notFound, "record_not_found"),
+            ]
+            for (name, response, status, code) in cases {
+                #expect(response.status == status, "\(name): \(response.text)")
+                #expect(response.errorCode == code, "\(name)")
+                #expect(response.json["error"]?["message"]?.stringValue?.isEmpty == false, "\(name)")
+            }
+            #expect(try await client.request(.get, "/api/v1/records", headers: headers).json["total"]?.intValue == 0)
+            #expect(try await client.request(.get, "/api/v1/recordsets", headers: headers).json["total"]?.intValue == 1)
+        }
+    }
+}
