@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Migrator
+import PlatformCore
+import PlatformServer
+import PostgresNIO
+
+/// Fans one new tenant migration out over N tenants with the Migrator, beside the same SQL run
+/// raw over one connection per tenant; also times a no-op run.
+struct BenchMigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Fan-out of one new tenant migration, beside raw per-tenant SQL.")
+
+    @Option(help: "Tenant schemas.") var tenants = 1000
+    @Option(help: "Schemas migrated at once (the same for the baseline).") var concurrency = 4
+
+    static func newMigration(column: String) -> Migration {
+        Migration(version: 9000, name: "bench_\(column)", sql: """
+            ALTER TABLE records ADD COLUMN \(column) text;
+            CREATE INDEX records_\(column) ON records (\(column)) WHERE deleted_at IS NULL;
+            """)
+    }
+
+    func run() async throws {
+        let logger = Runtime.makeLogger()
+        let quiet = Runtime.makeLogger(level: .error)
+        let base = try await Runtime.config(logger: logger)
+        let tenants = self.tenants, concurrency = self.concurrency
+        try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
+            try await PlatformServer.withClient(url, maximumConnections: concurrency + 2, logger: quiet) { client in
+                let ids = (0..<tenants).map { _ in UUID() }
+                try await client.query("""
+                    INSERT INTO control.workspaces (id, name, slug, status, schema_name)
+                    SELECT id, 'bench', id::text, 'active', 'ws_' || replace(id::text, '-', '') FROM unnest(\(ids)::uuid[]) AS id
+                    """, logger: quiet)
+                let setup = try await Migrator(client: client, logger: quiet).migrateTenants(concurrency: concurrency)
+                guard setup.failures.isEmpty else { throw BenchError("setup failed: \(setup.failures.first!.error)") }
+
+                // Raw first, on its own column, so both runs find the same table shapes.
+                let rawStatements = Self.newMigration(column: "raw_note").statements
+                let raw = try await Bench.timeEach(ids, concurrency: concurrency) { id in
+                    try await Bench.rawApply(rawStatements, schema: .tenant(id), createSchema: false, url: url, logger: quiet)
+                }
+
+                let catalog = try MigrationCatalog.embedded.appendingTenant(Self.newMigration(column: "bench_note"))
+                let migrator = Migrator(client: client, catalog: catalog, logger: quiet)
+                let started = ContinuousClock.now
+                let report = try await migrator.migrateTenants(concurrency: concurrency)
+                let platformWall = Bench.seconds(ContinuousClock.now - started)
+                guard report.failures.isEmpty, report.succeeded == tenants else {
+                    throw BenchError("fan-out failed for \(report.failures.count) tenants: \(report.failures.first?.error ?? "")")
+                }
+                let noOpStart = ContinuousClock.now
+                let noOp = try await migrator.migrateTenants(concurrency: concurrency)
+                let noOpWall = Bench.seconds(ContinuousClock.now - noOpStart)
+
+                print("bench migrate: one new tenant migration over \(tenants) tenants, \(concurrency) at once")
+                print("  (setup: \(tenants) schemas created from scratch in \(String(format: "%.1f", Bench.seconds(setup.duration))) s)")
+                print(Bench.row(["", "platform", "raw postgres", "ratio"]))
+                print(Bench.row(["fan-out wall time", String(format: "%.2f s", platformWall), String(format: "%.2f s", raw.wall), Bench.ratio(platformWall, raw.wall)]))
+                let ours = Double(tenants) / platformWall, theirs = Double(tenants) / raw.wall
+                print(Bench.row(["tenants/s", String(format: "%.0f", ours), String(format: "%.0f", theirs), Bench.ratio(theirs, ours)]))
+                print(Bench.row(["no-op re-run", Bench.ms(noOpWall), "-", "-"]) + "(\(noOp.candidates) behind)")
+                print("(ratios: platform over raw; above 1 means slower than raw)")
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import Migrator
+import PlatformCore
+import PlatformServer
+
+/// Signup-to-ready through the real path (HTTP signup, job queue, worker, argon2id, schema,
+/// migrations, seed, SSE until COMPLETED), against the same tenant SQL run raw.
+struct BenchProvisionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provision", abstract: "Signup-to-ready latency and tenants/s, beside raw schema creation.")
+
+    @Option(help: "Tenants to provision.") var tenants = 100
+    @Option(help: "Signups in flight at once (the same for the baseline).") var concurrency = 8
+    @Option(help: "Jobs the worker runs at once.") var workerConcurrency = 8
+
+    func run() async throws {
+        let logger = Runtime.makeLogger()
+        let quiet = Runtime.makeLogger(level: .error)
+        let base = try await Runtime.config(logger: logger)
+        let tenants = self.tenants, concurrency = self.concurrency, workerConcurrency = self.workerConcurrency
+        try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
+            var config = base
+            config.database = url
+            config.port = 0
+            config.workerConcurrency = workerConcurrency
+            config.maximumConnections = workerConcurrency * 2 + 4
+            let portBox = PortBox()
+            let app = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: quiet)
+            let platform = try await withThrowingTaskGroup(of: (latencies: [Double], wall: Double)?.self) { group in
+                group.addTask {
+                    try await app.run()
+                    return nil
+                }
+                let port = await portBox.wait()
+                let measured = try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { index in
+                    try await Self.signUpAndWait(port: port, index: index)
+                }
+                group.cancelAll()
+                return measured
+            }
+
+            let statements = MigrationCatalog.embedded.tenant.flatMap(\.statements)
+            let raw = try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { _ in
+                try await Bench.rawApply(statements, schema: .tenant(UUID()), createSchema: true, url: url, logger: quiet)
+            }
+
+            print("bench provision: \(tenants) tenants, \(concurrency) at once, worker concurrency \(workerConcurrency)")
+            print(Bench.row(["", "platform", "raw postgres", "ratio"]))
+            for p in [50.0, 95.0] {
+                let ours = Bench.percentile(platform.latencies, p), theirs = Bench.percentile(raw.latencies, p)
+                print(Bench.row(["signup-to-ready p\(Int(p))", Bench.ms(ours), Bench.ms(theirs), Bench.ratio(ours, theirs)]))
+            }
+            let ours = Double(tenants) / platform.wall, theirs = Double(tenants) / raw.wall
+            print(Bench.row(["tenants/s", String(format: "%.1f", ours), String(format: "%.1f", theirs), Bench.ratio(theirs, ours)]))
+            print("(ratios: platform over raw; above 1 means slower than raw)")
+        }
+    }
+
+    /// POST /auth/signup/async, then read its SSE stream until the terminal event.
+    static func signUpAndWait(port: Int, index: Int) async throws {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/auth/signup/async")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body: [String: String] = [
+            "email": "bench-\(index)-\(UUID().uuidString.prefix(8))@example.com", "password": "correct horse battery staple",
+            "full_name": "Bench \(index)", "company_name": "Bench Co \(index)",
+        ]
+        request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let ticket = try await response.body.collect(upTo: 1 << 16)
+        guard response.status == .accepted,
+              let json = try JSONSerialization.jsonObject(with: Data(buffer: ticket)) as? [String: Any],
+              let streamURL = json["stream_url"] as? String
+        else { throw BenchError("signup answered \(response.status)") }
+
+        let stream = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(streamURL)"), timeout: .seconds(60))
+        var text = ""
+        for try await chunk in stream.body {
+            text += String(buffer: chunk)
+            if text.contains("\"status\":\"COMPLETED\"") { return }
+            if text.contains("\"status\":\"FAILED\"") { throw BenchError("provisioning failed: \(text.suffix(300))") }
+        }
+        throw BenchError("the stream ended without a terminal event")
+    }
+}
+
+actor PortBox {
+    private var port: Int?
+    private var waiters: [CheckedContinuation<Int, Never>] = []
+
+    func set(_ port: Int) {
+        self.port = port
+        waiters.forEach { $0.resume(returning: port) }
+        waiters = []
+    }
+
+    func wait() async -> Int {
+        if let port { return port }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

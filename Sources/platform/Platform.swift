@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct Platform: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "platform",
+        abstract: "A multi-tenant, schema-per-tenant platform.",
+        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, DBCommand.self, BenchCommand.self, VisibilityCommand.self])
+}
+
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks against a real PostgreSQL, each printed beside a raw-PostgreSQL baseline.",
+        subcommands: [BenchProvisionCommand.self, BenchMigrateCommand.self, BenchAnalyzeCommand.self])
+}
