@@ -12,7 +12,12 @@ import Testing
     }
 
     @Test func asyncSignupStreamsToCompletionAndAReconnectHasNoGapOrDuplicate() async throws {
-        try await TestPlatform.run(.live) { client, _ in
+        // Heartbeats and polls far longer than the read timeouts: the worker and the stream must be
+        // woken by LISTEN/NOTIFY, or this test times out.
+        try await TestPlatform.run(.live, configure: {
+            $0.sseHeartbeat = .seconds(60)
+            $0.jobPollInterval = .seconds(60)
+        }) { client, _ in
             let email = "ada-\(UUID().uuidString.prefix(6))@example.com"
             let accepted = try await client.request(.post, "/api/v1/auth/signup/async", json: Self.signupBody(email))
             #expect(accepted.status == .accepted)
@@ -22,10 +27,10 @@ import Testing
             let base = "http://127.0.0.1:\(try #require(client.port))"
 
             // Read a little, hang up, reconnect from the last id seen.
-            let first = try await SSEReader.read(base + streamURL) { $0.events.count >= 2 }
+            let first = try await SSEReader.read(base + streamURL, timeout: .seconds(10)) { $0.events.count >= 2 }
             #expect(first.contentType?.hasPrefix("text/event-stream") == true)
             let lastSeen = try #require(first.events.last?.id)
-            let rest = try await SSEReader.read(base + streamURL, lastEventID: lastSeen)
+            let rest = try await SSEReader.read(base + streamURL, lastEventID: lastSeen, timeout: .seconds(10))
             let events = first.events + rest.events
             let ids = events.compactMap { $0.id.flatMap(Int.init) }
             #expect(ids == Array(1...ids.count), "ids must run 1, 2, 3… with no gap and no repeat: \(ids)")
@@ -49,7 +54,7 @@ import Testing
             #expect(result["workspace_name"]?.stringValue == "Ada's Shop")
 
             // The stream is over after the terminal event; replaying from it gives nothing new.
-            let after = try await SSEReader.read(base + streamURL, lastEventID: String(ids.last!))
+            let after = try await SSEReader.read(base + streamURL, lastEventID: String(ids.last!), timeout: .seconds(10))
             #expect(after.events.isEmpty)
 
             let me = try await client.request(.get, "/api/v1/auth/me", headers: .bearer(token))

@@ -9,6 +9,12 @@ struct JobQueue: Sendable {
     let client: PostgresClient
     let lease: Duration
 
+    /// The NOTIFY payload the `job_events` trigger sends: `job:` and the id as PostgreSQL prints it.
+    static func notificationKey(for jobID: UUID) -> String { "job:" + jobID.uuidString.lowercased() }
+
+    /// The payload the `jobs` trigger sends when a job becomes due.
+    static let dueKey = "jobs"
+
     private var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
 
     /// Enqueues a job, or returns the existing one for the same idempotency key.

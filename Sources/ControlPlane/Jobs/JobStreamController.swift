@@ -25,7 +25,7 @@ struct JobStreamController: Sendable {
         let lastEventID = Self.lastEventID(request)
         let logger = context.logger
         let body = ResponseBody { [queue, hub, heartbeat] writer in
-            let key = "job:\(jobID)"
+            let key = JobQueue.notificationKey(for: jobID)
             var cursor = lastEventID
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let seen = await hub.generation(of: key)

@@ -54,7 +54,7 @@ struct JobWorker: Service {
 
     private func runSlot() async {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let seen = await hub.generation(of: "jobs")
+            let seen = await hub.generation(of: JobQueue.dueKey)
             do {
                 if let job = try await queue.claim(workerID: workerID, logger: logger) {
                     await execute(job)
@@ -63,7 +63,7 @@ struct JobWorker: Service {
             } catch {
                 logger.error("could not claim a job", metadata: ["error": "\(String(reflecting: error))"])
             }
-            _ = await hub.wait(for: "jobs", after: seen, timeout: pollInterval)
+            _ = await hub.wait(for: JobQueue.dueKey, after: seen, timeout: pollInterval)
         }
     }
 
