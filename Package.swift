@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "platform",
             dependencies: [
-                "PlatformServer", "VisibilityEngine", "Migrator", "PlatformCore",
+                "PlatformServer", "VisibilityEngine", "Migrator", "PlatformCore", "PlatformAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

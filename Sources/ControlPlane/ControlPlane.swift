@@ -38,7 +38,9 @@ public struct ControlPlane: Sendable {
             jobStreams: JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat),
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
         self.apiKeys = APIKeyController(repository: keys)
-        self.authenticator = CredentialAuthenticator(tokens: tokens, keys: keys)
+        self.authenticator = CredentialAuthenticator(
+            tokens: tokens, keys: keys,
+            limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
         self.tenantResolver = WorkspaceResolver(client: client, latestTenantVersion: migrator.latestTenantVersion)
     }
 

@@ -12,6 +12,11 @@ public struct AuthenticationMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.principal = try await authenticator.authenticate(request, logger: context.logger)
+        switch context.principal {
+        case .user(let id): context.logger[metadataKey: "user_id"] = "\(id)"
+        case .apiKey(let key): context.logger[metadataKey: "api_key_id"] = "\(key.id)"
+        case nil: break
+        }
         return try await next(request, context)
     }
 }

@@ -18,6 +18,7 @@ public struct PlatformConfig: Sendable {
     public var accessTokenLifetime: Duration
     public var refreshTokenLifetime: Duration
     public var passwordHashing: PasswordHashingCost
+    public var apiKeyRateLimit: RateLimit
 
     public init(
         database: DatabaseURL,
@@ -31,7 +32,8 @@ public struct PlatformConfig: Sendable {
         sseHeartbeat: Duration = .seconds(15),
         accessTokenLifetime: Duration = .seconds(15 * 60),
         refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600),
-        passwordHashing: PasswordHashingCost = .standard
+        passwordHashing: PasswordHashingCost = .standard,
+        apiKeyRateLimit: RateLimit = RateLimit(perSecond: 20, burst: 100)
     ) {
         self.database = database
         self.jwtSecret = jwtSecret
@@ -45,6 +47,7 @@ public struct PlatformConfig: Sendable {
         self.accessTokenLifetime = accessTokenLifetime
         self.refreshTokenLifetime = refreshTokenLifetime
         self.passwordHashing = passwordHashing
+        self.apiKeyRateLimit = apiKeyRateLimit
     }
 
     /// Reads `DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
@@ -86,4 +89,15 @@ public struct PasswordHashingCost: Sendable, Equatable {
     }
 
     public static let standard = PasswordHashingCost(memoryKiB: 19 * 1024, iterations: 2, parallelism: 1)
+}
+
+/// Requests per second with a burst allowance, per API key.
+public struct RateLimit: Sendable, Equatable {
+    public var perSecond: Double
+    public var burst: Int
+
+    public init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
 }

@@ -26,16 +26,17 @@ public struct LocalPostgres: Sendable {
     /// Initialises the cluster if needed, starts it if it is not running, creates the database.
     public func start(logger: Logger) async throws -> DatabaseURL {
         let binaries = try Self.binaryDirectory()
-        let dataDirectory = try prepareDataDirectory()
-        if !FileManager.default.fileExists(atPath: dataDirectory.appending(path: "PG_VERSION").path) {
-            logger.info("initialising a local PostgreSQL cluster", metadata: ["path": "\(dataDirectory.path)"])
-            try run(binaries.appending(path: "initdb"), ["-D", dataDirectory.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+        let home = try prepareClusterHome()
+        let data = home.appending(path: "postgres")
+        if !FileManager.default.fileExists(atPath: data.appending(path: "PG_VERSION").path) {
+            logger.info("initialising a local PostgreSQL cluster", metadata: ["path": "\(data.path)"])
+            try run(binaries.appending(path: "initdb"), ["-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
         }
-        if (try? run(binaries.appending(path: "pg_ctl"), ["-D", dataDirectory.path, "status"], quiet: true)) == nil {
+        if (try? run(binaries.appending(path: "pg_ctl"), ["-D", data.path, "status"], quiet: true)) == nil {
             var options = "-p \(port) -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400"
             if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
             try run(binaries.appending(path: "pg_ctl"), [
-                "-D", dataDirectory.path, "-l", directory.appending(path: "postgres.log").path, "-w", "-t", "60", "-o", options, "start",
+                "-D", data.path, "-l", home.appending(path: "postgres.log").path, "-w", "-t", "60", "-o", options, "start",
             ])
         }
         let url = try self.url
@@ -45,10 +46,15 @@ public struct LocalPostgres: Sendable {
 
     public func stop() throws {
         let binaries = try Self.binaryDirectory()
-        try run(binaries.appending(path: "pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"])
+        try run(binaries.appending(path: "pg_ctl"), ["-D", clusterHome.appending(path: "postgres").path, "-m", "fast", "-w", "stop"])
     }
 
-    var dataDirectory: URL { directory.appending(path: "postgres") }
+    /// `directory`, or the folder its `cluster` link points to (see `prepareClusterHome`).
+    var clusterHome: URL {
+        let link = directory.appending(path: "cluster")
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link.path) { return URL(filePath: target) }
+        return directory
+    }
 
     static func createDatabaseIfMissing(_ url: DatabaseURL, logger: Logger) async throws {
         let admin = url.with(database: "postgres")
@@ -67,30 +73,22 @@ public struct LocalPostgres: Sendable {
 
     private var runsAsRoot: Bool { getuid() == 0 }
 
-    /// As root the cluster belongs to `postgres`; if that user cannot reach the repo's folder
-    /// (a checkout under /root, say), the cluster lives in /var/tmp and `.data/postgres` links to it.
-    private func prepareDataDirectory() throws -> URL {
+    /// As root the cluster belongs to `postgres`. If that user cannot reach the repo's folder (a
+    /// checkout under /root, say), the cluster and its log live under /var/tmp and
+    /// `<directory>/cluster` links there.
+    private func prepareClusterHome() throws -> URL {
         let files = FileManager.default
         try files.createDirectory(at: directory, withIntermediateDirectories: true)
-        guard runsAsRoot else {
-            try files.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            return dataDirectory
+        guard runsAsRoot else { return directory }
+        var home = clusterHome
+        if home == directory, (try? run(URL(filePath: "/usr/bin/test"), ["-x", directory.path], quiet: true)) == nil {
+            let pathHash = directory.path.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
+            home = URL(filePath: "/var/tmp/platform-postgres-\(pathHash)")
+            try files.createDirectory(at: home, withIntermediateDirectories: true)
+            try files.createSymbolicLink(at: directory.appending(path: "cluster"), withDestinationURL: home)
         }
-        if (try? files.destinationOfSymbolicLink(atPath: dataDirectory.path)) == nil, !files.fileExists(atPath: dataDirectory.path) {
-            let reachable = (try? run(URL(filePath: "/usr/bin/test"), ["-x", directory.path], quiet: true)) != nil
-            if reachable {
-                try files.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } else {
-                let pathHash = directory.path.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }
-                let elsewhere = URL(filePath: "/var/tmp/platform-postgres-\(pathHash)")
-                try files.createDirectory(at: elsewhere, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                try files.createSymbolicLink(at: dataDirectory, withDestinationURL: elsewhere)
-            }
-        }
-        let target = (try? files.destinationOfSymbolicLink(atPath: dataDirectory.path)).map { URL(filePath: $0) } ?? dataDirectory
-        try Self.shell(["chown", "-R", "postgres:postgres", target.path])
-        try Self.shell(["chown", "postgres:postgres", directory.path])
-        return dataDirectory
+        try Self.shell(["chown", "-R", "postgres:postgres", home.path])
+        return home
     }
 
     @discardableResult

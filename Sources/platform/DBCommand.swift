@@ -8,7 +8,7 @@ struct DBCommand: AsyncParsableCommand {
         commandName: "db", abstract: "Manage a local PostgreSQL cluster.", subcommands: [Start.self, Stop.self])
 
     struct Options: ParsableArguments {
-        @Option(help: "Folder that holds the cluster.") var directory = ".data"
+        @Option(help: "Folder that holds the cluster.") var directory = ".data/pg"
         @Option(help: "Port on 127.0.0.1.") var port = 54320
         @Option(help: "Database to create.") var database = "platform"
         @Flag(help: "fsync off: for throwaway test clusters.") var ephemeral = false

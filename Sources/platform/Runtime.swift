@@ -19,7 +19,7 @@ enum Runtime {
     static func config(host: String? = nil, port: Int? = nil, logger: Logger) async throws -> PlatformConfig {
         var environment = ProcessInfo.processInfo.environment
         if environment["DATABASE_URL"] == nil {
-            let local = LocalPostgres(directory: dataDirectory, port: Int(environment["PLATFORM_PG_PORT"] ?? "") ?? 54320)
+            let local = LocalPostgres(directory: dataDirectory.appending(path: "pg"), port: Int(environment["PLATFORM_PG_PORT"] ?? "") ?? 54320)
             environment["DATABASE_URL"] = try await local.start(logger: logger).string
             if environment["JWT_SECRET"] == nil { environment["JWT_SECRET"] = try localSecret() }
             logger.info("using the local PostgreSQL cluster", metadata: ["url": "\(environment["DATABASE_URL"]!)"])

@@ -105,4 +105,21 @@ import Testing
             #expect(listed.json["total"]?.intValue == 1)
         }
     }
+
+    @Test func eachKeyIsRateLimitedOnItsOwn() async throws {
+        try await TestPlatform.run(configure: { $0.apiKeyRateLimit = RateLimit(perSecond: 0.5, burst: 3) }) { client, _ in
+            let owner = try await client.signUp("rho")
+            let busy = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "busy")
+            let quiet = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "quiet")
+            for _ in 0..<3 {
+                #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(busy.key)).status == .ok)
+            }
+            let limited = try await client.request(.get, "/api/v1/records", headers: .bearer(busy.key))
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.errorCode == "rate_limited")
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(quiet.key)).status == .ok)
+            #expect(try await client.request(.get, "/api/v1/records", headers: owner.headers()).status == .ok, "user tokens are not key-limited")
+        }
+    }
 }

@@ -9,6 +9,7 @@ import PlatformCore
 struct CredentialAuthenticator: Authenticating {
     let tokens: TokenService
     let keys: APIKeyRepository
+    let limiter: KeyRateLimiter
 
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
@@ -33,6 +34,10 @@ struct CredentialAuthenticator: Authenticating {
         guard let key = APIKey(parsing: secret) else {
             throw AppError.unauthenticated("invalid_api_key", "The API key is malformed.")
         }
-        return .apiKey(try await keys.verify(key, logger: logger).get())
+        let identity = try await keys.verify(key, logger: logger).get()
+        if let wait = await limiter.acquire(identity.id) {
+            throw AppError.tooManyRequests(retryAfter: wait, "This API key is over its rate limit.")
+        }
+        return .apiKey(identity)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import PlatformCore
 
 enum JobStatus: String, Sendable, Codable {
@@ -27,7 +28,8 @@ struct JobEvent: Sendable {
     let createdAt: Date
 }
 
-struct JobSnapshot: Sendable {
+/// A job as its client sees it (`GET …/jobs/{id}`).
+struct JobSnapshot: ResponseEncodable, Sendable {
     let id: UUID
     let kind: String
     let status: JobStatus
@@ -39,6 +41,11 @@ struct JobSnapshot: Sendable {
     let errorMessage: String?
     let createdAt: Date
     let updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id = "job_id", kind, status, progress, step = "current_step", message, result
+        case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
+    }
 }
 
 /// A state change of a running job.

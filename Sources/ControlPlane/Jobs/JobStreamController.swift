@@ -13,10 +13,10 @@ struct JobStreamController: Sendable {
     let hub: NotificationHub
     let heartbeat: Duration
 
-    func snapshot(_ request: Request, context: AppRequestContext) async throws -> JobStatusResponse {
+    func snapshot(_ request: Request, context: AppRequestContext) async throws -> JobSnapshot {
         let jobID = try context.parameters.requireUUID("job_id")
         guard let job = try await queue.snapshot(of: jobID, logger: context.logger) else { throw Self.notFound }
-        return JobStatusResponse(job)
+        return job
     }
 
     func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -96,38 +96,5 @@ struct JobEventPayload: Encodable {
         try container.encode(result, forKey: .result)
         try container.encode(event.errorMessage, forKey: .errorMessage)
         try container.encode(event.createdAt, forKey: .timestamp)
-    }
-}
-
-struct JobStatusResponse: ResponseEncodable {
-    let jobID: UUID
-    let kind: String
-    let status: JobStatus
-    let progress: Int
-    let currentStep: String?
-    let message: String?
-    let result: JSONValue?
-    let errorCode: String?
-    let errorMessage: String?
-    let createdAt: Date
-    let updatedAt: Date
-
-    init(_ job: JobSnapshot) {
-        jobID = job.id
-        kind = job.kind
-        status = job.status
-        progress = job.progress
-        currentStep = job.step
-        message = job.message
-        result = job.result
-        errorCode = job.errorCode
-        errorMessage = job.errorMessage
-        createdAt = job.createdAt
-        updatedAt = job.updatedAt
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", kind, status, progress, currentStep = "current_step", message, result
-        case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
     }
 }

@@ -1,0 +1,32 @@
+import Foundation
+
+/// A token bucket per API key: `burst` requests at once, refilled at `perSecond`. Per process, so
+/// N instances allow N times the rate; good enough to stop a runaway script, not a billing meter.
+actor KeyRateLimiter {
+    private let perSecond: Double
+    private let burst: Double
+    private var buckets: [UUID: (tokens: Double, updated: ContinuousClock.Instant)] = [:]
+
+    init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = Double(burst)
+    }
+
+    /// Takes one token; returns nil when allowed, or the seconds until a token is available.
+    func acquire(_ key: UUID) -> Int? {
+        let now = ContinuousClock.now
+        var bucket = buckets[key] ?? (burst, now)
+        let elapsed = (now - bucket.updated).components
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
+        bucket.updated = now
+        guard bucket.tokens >= 1 else {
+            buckets[key] = bucket
+            return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
+        }
+        bucket.tokens -= 1
+        if buckets.count > 100_000 { buckets.removeAll() }
+        buckets[key] = bucket
+        return nil
+    }
+}
