@@ -24,32 +24,12 @@ struct JobStreamController: Sendable {
         guard try await queue.snapshot(of: jobID, logger: context.logger) != nil else { throw Self.notFound }
         let lastEventID = Self.lastEventID(request)
         let logger = context.logger
-        let body = ResponseBody { [queue, hub, heartbeat] writer in
-            let key = JobQueue.notificationKey(for: jobID)
-            var cursor = lastEventID
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let seen = await hub.generation(of: key)
-                let events = try await queue.events(of: jobID, after: cursor, logger: logger)
-                // A client reconnecting after the terminal event has nothing left to wait for.
-                if events.isEmpty, try await queue.snapshot(of: jobID, logger: logger)?.status.isTerminal ?? true {
-                    break
-                }
-                for event in events {
-                    var result: JSONValue?
-                    if event.status == .completed {
-                        result = try await queue.snapshot(of: jobID, logger: logger)?.result
-                    }
-                    let frame = ServerSentEvent(id: String(event.seq), event: "progress", data: try Self.json(JobEventPayload(jobID: jobID, event: event, result: result)))
-                    try await writer.write(ByteBuffer(string: frame.encoded))
-                    cursor = event.seq
-                    if event.status.isTerminal {
-                        try await writer.finish(nil)
-                        return
-                    }
-                }
-                if await !hub.wait(for: key, after: seen, timeout: heartbeat) {
-                    try await writer.write(ByteBuffer(string: ServerSentEvent.comment("heartbeat")))
-                }
+        let body = ResponseBody { writer in
+            // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
+            try await withGracefulShutdownHandler {
+                try await pump(jobID, after: lastEventID, into: &writer, logger: logger)
+            } onGracefulShutdown: { [hub] in
+                Task { await hub.post(JobQueue.notificationKey(for: jobID)) }
             }
             try await writer.finish(nil)
         }
@@ -57,6 +37,28 @@ struct JobStreamController: Sendable {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
             body: body)
+    }
+
+    /// Writes events after `cursor` as they are recorded, until the terminal one (or shutdown).
+    private func pump(_ jobID: UUID, after cursor: Int, into writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+        let key = JobQueue.notificationKey(for: jobID)
+        var cursor = cursor
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let seen = await hub.generation(of: key)
+            let events = try await queue.events(of: jobID, after: cursor, logger: logger)
+            // A client reconnecting after the terminal event has nothing left to wait for.
+            if events.isEmpty, try await queue.snapshot(of: jobID, logger: logger)?.status.isTerminal ?? true { return }
+            for event in events {
+                let result = event.status == .completed ? try await queue.snapshot(of: jobID, logger: logger)?.result : nil
+                let payload = try Self.json(JobEventPayload(jobID: jobID, event: event, result: result))
+                try await writer.write(ByteBuffer(string: ServerSentEvent(id: String(event.seq), event: "progress", data: payload).encoded))
+                cursor = event.seq
+                if event.status.isTerminal { return }
+            }
+            if await !hub.wait(for: key, after: seen, timeout: heartbeat) {
+                try await writer.write(ByteBuffer(string: ServerSentEvent.comment("heartbeat")))
+            }
+        }
     }
 
     static let notFound = AppError.notFound("job_not_found", "No job has this id.")
