@@ -52,7 +52,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch state {
         case "23505": return .conflict("conflict", "A resource with these values already exists.")
         case "23503": return .conflict("conflict", "The request refers to a resource that does not exist or is still in use.")
-        case "23514", "22001", "22003", "22007", "22008", "22P02", "22023", "22P05", "54000":
+        case "23514", "22001", "22003", "22007", "22008", "22021", "22P02", "22023", "22P05", "54000":
             return .validation("A value is out of range or malformed.", fields: [:])
         default: return nil
         }

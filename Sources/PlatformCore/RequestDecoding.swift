@@ -45,6 +45,7 @@ extension Request {
         case is Bool.Type: "a boolean"
         case is [String].Type: "an array of strings"
         case is UUID.Type: "a UUID"
+        case is [String: Any].Type: "a JSON object"
         default: "of a different type"
         }
     }
