@@ -18,7 +18,7 @@ public struct DatabaseListener: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var backoff = Duration.milliseconds(100)
             while !Task.isCancelled {
                 do {
