@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "PlatformTesting"]),
         .testTarget(
             name: "ControlPlaneTests",
-            dependencies: ["ControlPlane", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["ControlPlane", "Migrator", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "TenantPlaneTests",
             dependencies: ["TenantPlane", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),

@@ -10,6 +10,10 @@ import ServiceLifecycle
 public struct ControlPlane: Sendable {
     let auth: AuthController
     let apiKeys: APIKeyController
+    let workspaces: WorkspaceController
+    let migrator: any TenantMigrating
+    /// Resolves workspaces for the routes that must work while a schema is behind.
+    let staleTolerantResolver: any TenantResolving
     let queue: JobQueue
     let hub: NotificationHub
     let provisioner: Provisioner
@@ -41,7 +45,12 @@ public struct ControlPlane: Sendable {
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
-        self.tenantResolver = WorkspaceResolver(client: client, latestTenantVersion: migrator.latestTenantVersion)
+        self.tenantResolver = WorkspaceResolver(client: client, requiredVersion: migrator.latestTenantVersion)
+        self.staleTolerantResolver = WorkspaceResolver(client: client, requiredVersion: 0)
+        self.migrator = migrator
+        self.workspaces = WorkspaceController(
+            client: client, queue: queue, migrator: migrator,
+            jobStreams: JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat))
     }
 
     /// `group` is `/api/v1`. Public routes first, then those that need credentials, then workspace-scoped ones.
@@ -53,13 +62,20 @@ public struct ControlPlane: Sendable {
             .add(middleware: TenantMiddleware(tenantResolver))
             .group(context: TenantContext.self)
         apiKeys.addRoutes(to: scoped)
+        let maintenance = authenticated.group()
+            .add(middleware: TenantMiddleware(staleTolerantResolver))
+            .group(context: TenantContext.self)
+        workspaces.addRoutes(to: maintenance)
     }
 
     /// The job worker: `platform serve` and `platform worker` run it.
     public var worker: any Service {
         JobWorker(
             queue: queue, hub: hub,
-            handlers: [SignupJobHandler.kind: SignupJobHandler(provisioner: provisioner)],
+            handlers: [
+                SignupJobHandler.kind: SignupJobHandler(provisioner: provisioner),
+                MigrateWorkspaceJobHandler.kind: MigrateWorkspaceJobHandler(migrator: migrator),
+            ],
             concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)
     }
 }

@@ -26,9 +26,14 @@ public struct Migrator: TenantMigrating {
     }
 
     /// Brings one workspace's schema up to date (provisioning and single-workspace migrations).
-    public func migrateTenant(workspaceID: UUID, logger: Logger) async throws {
+    @discardableResult
+    public func migrateTenant(workspaceID: UUID, logger: Logger) async throws -> [String] {
         try await verifyTenantFiles()
-        _ = try await schemaMigrator(logger).apply(catalog.tenant, to: .tenant(workspaceID))
+        return try await schemaMigrator(logger).apply(catalog.tenant, to: .tenant(workspaceID)).map(\.fileName)
+    }
+
+    public func pendingTenantFiles(after version: Int) -> [String] {
+        catalog.tenant.filter { $0.version > version }.map(\.fileName)
     }
 
     /// Fans the tenant migrations out over every workspace that is behind. A no-op run is one query.

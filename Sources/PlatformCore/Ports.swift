@@ -17,5 +17,9 @@ public protocol TenantResolving: Sendable {
 /// Brings one workspace's schema to the newest tenant migration.
 public protocol TenantMigrating: Sendable {
     var latestTenantVersion: Int { get }
-    func migrateTenant(workspaceID: UUID, logger: Logger) async throws
+    /// Applies what is pending and returns the file names it applied.
+    @discardableResult
+    func migrateTenant(workspaceID: UUID, logger: Logger) async throws -> [String]
+    /// The tenant files newer than `version`.
+    func pendingTenantFiles(after version: Int) -> [String]
 }

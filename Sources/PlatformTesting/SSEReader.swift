@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import NIOCore
 import PlatformCore
 
@@ -14,7 +15,7 @@ public enum SSEReader {
     /// Reads `url` until the server ends the body or `until` says enough (then hangs up).
     /// Fails if neither happens within `timeout`.
     public static func read(
-        _ url: String, lastEventID: String? = nil, timeout: Duration = .seconds(30),
+        _ url: String, lastEventID: String? = nil, headers: HTTPFields = [:], timeout: Duration = .seconds(30),
         until done: @escaping @Sendable (Read) -> Bool = { _ in false }
     ) async throws -> Read {
         try await withThrowingTaskGroup(of: Read?.self) { group in
@@ -22,6 +23,7 @@ public enum SSEReader {
                 var request = HTTPClientRequest(url: url)
                 request.headers.add(name: "Accept", value: "text/event-stream")
                 if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+                for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds + 1))
                 var read = Read(contentType: response.headers.first(name: "content-type"))
                 var pending = ""

@@ -36,6 +36,8 @@ import Testing
         Route(method: .get, path: { "/api/v1/api-keys/\($0.apiKey)" }, body: { _ in nil }),
         Route(method: .post, path: { "/api/v1/api-keys/\($0.apiKey)/revoke" }, body: { _ in nil }),
         Route(method: .delete, path: { "/api/v1/api-keys/\($0.apiKey)" }, body: { _ in nil }),
+        Route(method: .get, path: { _ in "/api/v1/workspace/health" }, body: { _ in nil }),
+        Route(method: .post, path: { _ in "/api/v1/workspace/migrate" }, body: { _ in nil }),
     ]
 
     func seed(_ client: any TestClientProtocol, _ account: TestAccount) async throws -> SeededIDs {

@@ -7,7 +7,8 @@ import PostgresNIO
 /// An unknown workspace and one the caller is not a member of answer alike, so existence never leaks.
 struct WorkspaceResolver: TenantResolving {
     let client: PostgresClient
-    let latestTenantVersion: Int
+    /// The schema version a request needs; 0 for the routes that report on or fix a stale schema.
+    let requiredVersion: Int
 
     func resolve(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> Tenant {
         let rows: PostgresRowSequence
@@ -35,7 +36,7 @@ struct WorkspaceResolver: TenantResolving {
         default:
             throw Self.forbidden
         }
-        guard version >= latestTenantVersion else {
+        guard version >= requiredVersion else {
             throw AppError.unavailable("migration_required", "The workspace's data is being upgraded; try again shortly.", retryAfter: 30)
         }
         return Tenant(workspaceID: workspaceID, role: role.flatMap(Role.init(rawValue:)))

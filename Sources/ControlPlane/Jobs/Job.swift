@@ -32,6 +32,7 @@ struct JobEvent: Sendable {
 struct JobSnapshot: ResponseEncodable, Sendable {
     let id: UUID
     let kind: String
+    let workspaceID: UUID?
     let status: JobStatus
     let progress: Int
     let step: String?
@@ -43,7 +44,7 @@ struct JobSnapshot: ResponseEncodable, Sendable {
     let updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id = "job_id", kind, status, progress, step = "current_step", message, result
+        case id = "job_id", kind, workspaceID = "workspace_id", status, progress, step = "current_step", message, result
         case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
     }
 }

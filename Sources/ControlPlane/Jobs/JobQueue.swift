@@ -17,14 +17,17 @@ struct JobQueue: Sendable {
 
     private var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
 
-    /// Enqueues a job, or returns the existing one for the same idempotency key.
-    func enqueue(id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, logger: Logger) async throws -> (id: UUID, created: Bool) {
+    /// Enqueues a job, or returns the existing one for the same idempotency key, or the active job of
+    /// the same kind for the same workspace (a workspace runs one job of a kind at a time).
+    func enqueue(
+        id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, workspaceID: UUID? = nil, logger: Logger
+    ) async throws -> (id: UUID, created: Bool) {
         for _ in 0..<2 {
             let rows = try await client.query("""
                 WITH inserted AS (
-                    INSERT INTO control.jobs (id, kind, payload, idempotency_key, event_seq)
-                    VALUES (\(id), \(kind), \(payload), \(idempotencyKey), 1)
-                    ON CONFLICT (idempotency_key) DO NOTHING
+                    INSERT INTO control.jobs (id, kind, payload, idempotency_key, workspace_id, event_seq)
+                    VALUES (\(id), \(kind), \(payload), \(idempotencyKey), \(workspaceID), 1)
+                    ON CONFLICT DO NOTHING
                     RETURNING id
                 ), event AS (
                     INSERT INTO control.job_events (job_id, seq, status, progress, current_step, message)
@@ -33,7 +36,9 @@ struct JobQueue: Sendable {
                 SELECT id, true FROM inserted
                 UNION ALL
                 SELECT id, false FROM control.jobs
-                WHERE idempotency_key = \(idempotencyKey) AND NOT EXISTS (SELECT 1 FROM inserted)
+                WHERE NOT EXISTS (SELECT 1 FROM inserted) AND (idempotency_key = \(idempotencyKey)
+                    OR (kind = \(kind) AND workspace_id = \(workspaceID) AND status IN ('QUEUED', 'RUNNING')))
+                LIMIT 1
                 """, logger: logger)
             // A concurrent enqueue with the same key may commit after this statement's snapshot: look again.
             if let row = try await rows.collect().first { return try row.decode((UUID, Bool).self) }
@@ -121,17 +126,17 @@ struct JobQueue: Sendable {
     /// The job as a client may see it; `result` is withheld once it is older than `resultTTL`.
     func snapshot(of jobID: UUID, resultTTL: Duration = .seconds(15 * 60), logger: Logger) async throws -> JobSnapshot? {
         let rows = try await client.query("""
-            SELECT id, kind, status, progress, current_step, message,
+            SELECT id, kind, workspace_id, status, progress, current_step, message,
                    CASE WHEN completed_at IS NULL OR completed_at > now() - make_interval(secs => \(Double(resultTTL.components.seconds)))
                         THEN result END,
                    error_code, error_message, created_at, updated_at
             FROM control.jobs WHERE id = \(jobID)
             """, logger: logger)
         guard let row = try await rows.collect().first else { return nil }
-        let (id, kind, status, progress, step, message, result, errorCode, errorMessage, createdAt, updatedAt) =
-            try row.decode((UUID, String, String, Int, String?, String?, JSONValue?, String?, String?, Date, Date).self)
+        let (id, kind, workspaceID, status, progress, step, message, result, errorCode, errorMessage, createdAt, updatedAt) =
+            try row.decode((UUID, String, UUID?, String, Int, String?, String?, JSONValue?, String?, String?, Date, Date).self)
         return JobSnapshot(
-            id: id, kind: kind, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step,
+            id: id, kind: kind, workspaceID: workspaceID, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step,
             message: message, result: result, errorCode: errorCode, errorMessage: errorMessage,
             createdAt: createdAt, updatedAt: updatedAt)
     }

@@ -22,8 +22,12 @@ struct JobStreamController: Sendable {
     func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
         let jobID = try context.parameters.requireUUID("job_id")
         guard try await queue.snapshot(of: jobID, logger: context.logger) != nil else { throw Self.notFound }
+        return eventStream(of: jobID, request: request, logger: context.logger)
+    }
+
+    /// The `text/event-stream` response for a job the caller has been allowed to see.
+    func eventStream(of jobID: UUID, request: Request, logger: Logger) -> Response {
         let lastEventID = Self.lastEventID(request)
-        let logger = context.logger
         let body = ResponseBody { writer in
             // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
             try await withGracefulShutdownHandler {

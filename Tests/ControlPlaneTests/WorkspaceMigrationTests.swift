@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Migrator
+import PlatformCore
+import PlatformTesting
+import PostgresNIO
+import Testing
+
+@Suite struct WorkspaceMigrationTests {
+    static let catalog = try! MigrationCatalog.embedded.appendingTenant(
+        Migration(version: 2, name: "extra", sql: "CREATE TABLE extra (note text);"))
+
+    /// Rolls the account's schema back to before `0002_extra.sql`, as if it predated that release.
+    func putBehind(_ account: TestAccount, _ platform: TestPlatform) async throws {
+        let workspace = try #require(UUID(uuidString: account.workspaceID))
+        let schema = SchemaName.tenant(workspace)
+        try await platform.withDatabase { db in
+            _ = try await db.query("DROP TABLE \(schema.table("extra"))", logger: TestDatabase.logger)
+            _ = try await db.query("DELETE FROM \(schema.table("schema_migrations")) WHERE version = 2", logger: TestDatabase.logger)
+            _ = try await db.query("UPDATE control.workspaces SET schema_version = 1 WHERE id = \(workspace)", logger: TestDatabase.logger)
+        }
+    }
+
+    @Test func healthReportsAStaleSchemaAndMigrateFixesItOverSSE() async throws {
+        try await TestPlatform.run(.live, catalog: Self.catalog) { client, platform in
+            let owner = try await client.signUp("mo")
+            let fresh = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
+            #expect(fresh.json["migration_required"] == false)
+            #expect(fresh.json["schema_version"]?.intValue == 2)
+
+            try await putBehind(owner, platform)
+            let stale = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
+            #expect(stale.json["migration_required"] == true)
+            #expect(stale.json["schema_version"]?.intValue == 1)
+            #expect(stale.json["latest_version"]?.intValue == 2)
+            #expect(stale.json["pending"] == ["0002_extra.sql"])
+            #expect(try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()).errorCode == "migration_required")
+
+            let started = try await client.request(.post, "/api/v1/workspace/migrate", headers: owner.headers())
+            #expect(started.status == .accepted)
+            let streamURL = try #require(started.json["stream_url"]?.stringValue)
+            // The stream is workspace-scoped, so the reader sends credentials like any tenant call.
+            let read = try await SSEReader.read(
+                "http://127.0.0.1:\(try #require(client.port))\(streamURL)", headers: owner.headers(), timeout: .seconds(15))
+            let last = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(read.events.last).data.utf8))
+            #expect(last["status"] == "COMPLETED")
+            #expect(last["result"]?["applied"] == ["0002_extra.sql"])
+
+            let healed = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
+            #expect(healed.json["migration_required"] == false)
+            #expect(try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()).status == .ok)
+        }
+    }
+
+    @Test func onlyAdminsMigrateOneJobRunsAtATimeAndJobsStayInTheirWorkspace() async throws {
+        // No worker: jobs stay queued, so "one at a time" is observable.
+        try await TestPlatform.run(parts: [.controlAPI, .tenantAPI], catalog: Self.catalog) { client, platform in
+            let a = try await client.signUp("ann")
+            let b = try await client.signUp("ben")
+            let member = try await client.signUp("meg")
+            try await platform.withDatabase { db in
+                _ = try await db.query("""
+                    INSERT INTO control.workspace_members (workspace_id, user_id, role)
+                    VALUES (\(UUID(uuidString: a.workspaceID)!), \(UUID(uuidString: member.userID)!), 'member')
+                    """, logger: TestDatabase.logger)
+            }
+            let byMember = try await client.request(.post, "/api/v1/workspace/migrate", headers: member.headers(workspace: a.workspaceID))
+            #expect(byMember.status == .forbidden)
+            #expect(byMember.errorCode == "insufficient_permissions")
+
+            let first = try await client.request(.post, "/api/v1/workspace/migrate", headers: a.headers())
+            let second = try await client.request(.post, "/api/v1/workspace/migrate", headers: a.headers())
+            let jobID = try #require(first.json["job_id"]?.stringValue)
+            #expect(second.json["job_id"]?.stringValue == jobID)
+            #expect(try await client.request(.get, "/api/v1/workspace/jobs/\(jobID)", headers: a.headers()).json["status"] == "QUEUED")
+            let otherWorkspace = try await client.request(.post, "/api/v1/workspace/migrate", headers: b.headers())
+            #expect(otherWorkspace.json["job_id"]?.stringValue != jobID)
+
+            #expect(try await client.request(.get, "/api/v1/workspace/jobs/\(jobID)", headers: b.headers()).errorCode == "job_not_found")
+            #expect(try await client.request(.get, "/api/v1/workspace/jobs/\(jobID)/stream", headers: b.headers()).errorCode == "job_not_found")
+            #expect(try await client.request(.get, "/api/v1/workspace/jobs/\(jobID)", headers: member.headers(workspace: b.workspaceID)).errorCode == "workspace_forbidden")
+        }
+    }
+}
