@@ -33,15 +33,7 @@ struct AuthController: Sendable {
 
     // MARK: - Signup
 
-    struct SignupTicket: ResponseEncodable {
-        let jobID: UUID
-        let streamURL: String
-        let statusURL: String
-
-        enum CodingKeys: String, CodingKey { case jobID = "job_id", streamURL = "stream_url", statusURL = "status_url" }
-    }
-
-    @Sendable func signupAsync(_ request: Request, context: AppRequestContext) async throws -> EncodedResponse<SignupTicket> {
+    @Sendable func signupAsync(_ request: Request, context: AppRequestContext) async throws -> EncodedResponse<JobTicket> {
         let signup = try await request.decodeJSON(as: SignupRequest.self, context: context).validated()
         try await ensureEmailFree(signup.email, logger: context.logger)
         let payload = try await payload(for: signup)
@@ -51,8 +43,7 @@ struct AuthController: Sendable {
         let job = try await queue.enqueue(
             kind: SignupJobHandler.kind, payload: try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(payload)),
             idempotencyKey: idempotencyKey, logger: context.logger)
-        let base = "/api/v1/auth/signup/jobs/\(job.id.uuidString.lowercased())"
-        return .accepted(SignupTicket(jobID: job.id, streamURL: base + "/stream", statusURL: base))
+        return .accepted(JobTicket(jobID: job.id, under: "/api/v1/auth/signup/jobs"))
     }
 
     @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> EncodedResponse<SignupResult> {

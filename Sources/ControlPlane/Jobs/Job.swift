@@ -84,3 +84,18 @@ struct PermanentJobFailure: Error {
     let code: String
     let message: String
 }
+
+/// The 202 answer to a request that started a job: where to poll it and where to stream it.
+struct JobTicket: ResponseEncodable, Sendable {
+    let jobID: UUID
+    let streamURL: String
+    let statusURL: String
+
+    init(jobID: UUID, under path: String) {
+        self.jobID = jobID
+        self.statusURL = "\(path)/\(jobID.uuidString.lowercased())"
+        self.streamURL = statusURL + "/stream"
+    }
+
+    enum CodingKeys: String, CodingKey { case jobID = "job_id", streamURL = "stream_url", statusURL = "status_url" }
+}

@@ -48,23 +48,14 @@ struct WorkspaceController: Sendable {
             pending: pending, migrationRequired: !pending.isEmpty, lastMigrationError: lastError)
     }
 
-    struct Ticket: ResponseEncodable {
-        let jobID: UUID
-        let streamURL: String
-        let statusURL: String
-
-        enum CodingKeys: String, CodingKey { case jobID = "job_id", streamURL = "stream_url", statusURL = "status_url" }
-    }
-
     /// Starts (or, if one is running, returns) this workspace's migration job.
-    @Sendable func migrate(_ request: Request, context: TenantContext) async throws -> EncodedResponse<Ticket> {
+    @Sendable func migrate(_ request: Request, context: TenantContext) async throws -> EncodedResponse<JobTicket> {
         try context.require(.admin)
         let workspaceID = context.tenant.workspaceID
         let job = try await queue.enqueue(
             kind: MigrateWorkspaceJobHandler.kind, payload: .object(["workspace_id": .string(workspaceID.uuidString)]),
             idempotencyKey: nil, workspaceID: workspaceID, logger: context.logger)
-        let base = "/api/v1/workspace/jobs/\(job.id.uuidString.lowercased())"
-        return .accepted(Ticket(jobID: job.id, streamURL: base + "/stream", statusURL: base))
+        return .accepted(JobTicket(jobID: job.id, under: "/api/v1/workspace/jobs"))
     }
 
     @Sendable func job(_ request: Request, context: TenantContext) async throws -> JobSnapshot {
