@@ -16,14 +16,6 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
         return SchemaName(unchecked: "ws_" + hex)
     }
 
-    /// Accepts only names this type could have produced.
-    public init?(validating name: String) {
-        let isTenant = name.count == 35 && name.hasPrefix("ws_")
-            && name.dropFirst(3).allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-        guard isTenant || name == "control" else { return nil }
-        self.name = name
-    }
-
     /// The quoted identifier, also the value for `set_config('search_path', …, true)`.
     public var quoted: String { "\"\(name)\"" }
     public var description: String { name }
@@ -34,8 +26,9 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-public struct QualifiedTable: Sendable {
+public struct QualifiedTable: Sendable, CustomStringConvertible {
     fileprivate let sql: String
+    public var description: String { sql }
 }
 
 extension PostgresQuery.StringInterpolation {

@@ -136,7 +136,7 @@ import Testing
                 #expect(brokenStatus.pending == ["0002_extra.sql"])
                 #expect(brokenStatus.lastError?.contains("tenant cannot take this") == true)
                 // The failed file left nothing behind, and once the cause is gone a re-run resumes.
-                #expect(try await client.query("SELECT to_regclass('\(unescaped: SchemaName.tenant(broken).name).extra') IS NULL", logger: logger).collect().first!.decode(Bool.self))
+                #expect(try await client.query("SELECT to_regclass(\(SchemaName.tenant(broken).quoted + ".extra")) IS NULL", logger: logger).collect().first!.decode(Bool.self))
                 try await client.query("DROP TABLE \(SchemaName.tenant(broken).table("fail_here"))", logger: logger)
                 let resumed = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 2)
                 #expect(resumed.candidates == 1)
