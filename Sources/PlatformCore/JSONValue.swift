@@ -50,3 +50,15 @@ public enum JSONValue: Sendable, Hashable, Codable, PostgresCodable {
         return nil
     }
 }
+
+extension JSONValue {
+    /// Any `Encodable` value as JSON (job payloads and results are stored as `jsonb`).
+    public init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// This JSON read back as a `Decodable` type.
+    public func decoded<T: Decodable>(as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+    }
+}

@@ -28,7 +28,7 @@ import Testing
                     userID: UUID(), workspaceID: UUID(), email: email, fullName: "Rae", companyName: "Resume Co",
                     passwordHash: try await PasswordHasher(cost: config.passwordHashing).hash("correct horse battery"))
                 let job = try await queue.enqueue(
-                    kind: SignupJobHandler.kind, payload: try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(payload)),
+                    kind: SignupJobHandler.kind, payload: try JSONValue(encoding: payload),
                     idempotencyKey: nil, logger: logger)
                 let claimed = try #require(try await queue.claim(workerID: "doomed-worker", logger: logger))
                 #expect(claimed.id == job.id)

@@ -1,4 +1,5 @@
 import Foundation
+import PlatformCore
 
 /// A token bucket per API key: `burst` requests at once, refilled at `perSecond`. Per process, so
 /// N instances allow N times the rate; good enough to stop a runaway script, not a billing meter.
@@ -16,9 +17,7 @@ actor KeyRateLimiter {
     func acquire(_ key: UUID) -> Int? {
         let now = ContinuousClock.now
         var bucket = buckets[key] ?? (burst, now)
-        let elapsed = (now - bucket.updated).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.updated).inSeconds * perSecond)
         bucket.updated = now
         guard bucket.tokens >= 1 else {
             buckets[key] = bucket

@@ -41,7 +41,7 @@ struct AuthController: Sendable {
             Digest.sha256($0 + "\n" + signup.email).map { String(format: "%02x", $0) }.joined()
         }
         let job = try await queue.enqueue(
-            kind: SignupJobHandler.kind, payload: try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(payload)),
+            kind: SignupJobHandler.kind, payload: try JSONValue(encoding: payload),
             idempotencyKey: idempotencyKey, logger: context.logger)
         return .accepted(JobTicket(jobID: job.id, under: "/api/v1/auth/signup/jobs"))
     }

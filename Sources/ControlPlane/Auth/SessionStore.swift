@@ -16,7 +16,7 @@ struct SessionStore: Sendable {
         let refresh = TokenService.newRefreshToken()
         try await client.query("""
             INSERT INTO control.refresh_tokens (user_id, family_id, token_digest, expires_at)
-            VALUES (\(userID), \(family), \(Digest.sha256(refresh)), now() + make_interval(secs => \(Double(refreshLifetime.components.seconds))))
+            VALUES (\(userID), \(family), \(Digest.sha256(refresh)), now() + make_interval(secs => \(refreshLifetime.inSeconds)))
             """, logger: logger)
         return Session(
             accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh,

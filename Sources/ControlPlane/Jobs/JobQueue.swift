@@ -15,7 +15,6 @@ struct JobQueue: Sendable {
     /// The payload the `jobs` trigger sends when a job becomes due.
     static let dueKey = "jobs"
 
-    private var leaseSeconds: Double { Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18 }
 
     /// Enqueues a job, or returns the existing one for the same idempotency key, or the active job of
     /// the same kind for the same workspace (a workspace runs one job of a kind at a time).
@@ -58,7 +57,7 @@ struct JobQueue: Sendable {
             )
             UPDATE control.jobs AS job
             SET status = 'RUNNING', attempts = job.attempts + 1, locked_by = \(workerID),
-                lease_expires_at = now() + make_interval(secs => \(leaseSeconds)), updated_at = now()
+                lease_expires_at = now() + make_interval(secs => \(lease.inSeconds)), updated_at = now()
             FROM next WHERE job.id = next.id
             RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts
             """, logger: logger)
@@ -83,7 +82,7 @@ struct JobQueue: Sendable {
                     run_at = now() + make_interval(secs => \(change.retryDelaySeconds ?? 0)),
                     locked_by = CASE WHEN \(change.status.rawValue) = 'RUNNING' THEN locked_by END,
                     lease_expires_at = CASE WHEN \(change.status.rawValue) = 'RUNNING'
-                        THEN now() + make_interval(secs => \(leaseSeconds)) END,
+                        THEN now() + make_interval(secs => \(lease.inSeconds)) END,
                     completed_at = CASE WHEN \(change.status.isTerminal) THEN now() END,
                     event_seq = event_seq + 1,
                     updated_at = now()
@@ -106,7 +105,7 @@ struct JobQueue: Sendable {
 
     func renewLease(_ job: ClaimedJob, logger: Logger) async throws {
         try await client.query("""
-            UPDATE control.jobs SET lease_expires_at = now() + make_interval(secs => \(leaseSeconds))
+            UPDATE control.jobs SET lease_expires_at = now() + make_interval(secs => \(lease.inSeconds))
             WHERE id = \(job.id) AND locked_by = \(job.workerID) AND status = 'RUNNING'
             """, logger: logger)
     }
@@ -127,7 +126,7 @@ struct JobQueue: Sendable {
     func snapshot(of jobID: UUID, resultTTL: Duration = .seconds(15 * 60), logger: Logger) async throws -> JobSnapshot? {
         let rows = try await client.query("""
             SELECT id, kind, workspace_id, status, progress, current_step, message,
-                   CASE WHEN completed_at IS NULL OR completed_at > now() - make_interval(secs => \(Double(resultTTL.components.seconds)))
+                   CASE WHEN completed_at IS NULL OR completed_at > now() - make_interval(secs => \(resultTTL.inSeconds))
                         THEN result END,
                    error_code, error_message, created_at, updated_at
             FROM control.jobs WHERE id = \(jobID)

@@ -127,13 +127,13 @@ struct SignupJobHandler: JobHandler {
     func run(_ job: ClaimedJob, progress: JobProgress, logger: Logger) async throws -> JSONValue? {
         let signup: SignupPayload
         do {
-            signup = try JSONDecoder().decode(SignupPayload.self, from: JSONEncoder().encode(job.payload))
+            signup = try job.payload.decoded(as: SignupPayload.self)
         } catch {
             throw PermanentJobFailure(code: "invalid_payload", message: "The signup job's payload is unreadable.")
         }
         let result = try await provisioner.provision(signup, logger: logger) { step in
             try await progress.report(progress: step.progress, step: step.rawValue, message: step.message, logger: logger)
         }
-        return try result.map { try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode($0)) }
+        return try result.map { try JSONValue(encoding: $0) }
     }
 }

@@ -47,16 +47,16 @@ struct BenchMigrateCommand: AsyncParsableCommand {
                 let migrator = Migrator(client: client, catalog: catalog, logger: quiet)
                 let started = ContinuousClock.now
                 let report = try await migrator.migrateTenants(concurrency: concurrency)
-                let platformWall = Bench.seconds(ContinuousClock.now - started)
+                let platformWall = (ContinuousClock.now - started).inSeconds
                 guard report.failures.isEmpty, report.succeeded == tenants else {
                     throw BenchError("fan-out failed for \(report.failures.count) tenants: \(report.failures.first?.error ?? "")")
                 }
                 let noOpStart = ContinuousClock.now
                 let noOp = try await migrator.migrateTenants(concurrency: concurrency)
-                let noOpWall = Bench.seconds(ContinuousClock.now - noOpStart)
+                let noOpWall = (ContinuousClock.now - noOpStart).inSeconds
 
                 print("bench migrate: one new tenant migration over \(tenants) tenants, \(concurrency) at once")
-                print("  (setup: \(tenants) schemas created from scratch in \(String(format: "%.1f", Bench.seconds(setup.duration))) s)")
+                print("  (setup: \(tenants) schemas created from scratch in \(String(format: "%.1f", setup.duration.inSeconds)) s)")
                 print(Bench.row(["", "platform", "raw postgres", "ratio"]))
                 print(Bench.row(["fan-out wall time", String(format: "%.2f s", platformWall), String(format: "%.2f s", raw.wall), Bench.ratio(platformWall, raw.wall)]))
                 let ours = Double(tenants) / platformWall, theirs = Double(tenants) / raw.wall

@@ -69,7 +69,7 @@ enum Bench {
                 group.addTask {
                     let began = ContinuousClock.now
                     try await work(item)
-                    return seconds(ContinuousClock.now - began)
+                    return (ContinuousClock.now - began).inSeconds
                 }
                 return true
             }
@@ -81,11 +81,7 @@ enum Bench {
             }
             return latencies
         }
-        return (latencies, seconds(ContinuousClock.now - start))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return (latencies, (ContinuousClock.now - start).inSeconds)
     }
 
     static func percentile(_ values: [Double], _ p: Double) -> Double {
