@@ -32,7 +32,8 @@ struct BenchMigrateCommand: AsyncParsableCommand {
                 let ids = (0..<tenants).map { _ in UUID() }
                 try await client.query("""
                     INSERT INTO control.workspaces (id, name, slug, status, schema_name)
-                    SELECT id, 'bench', id::text, 'active', 'ws_' || replace(id::text, '-', '') FROM unnest(\(ids)::uuid[]) AS id
+                    SELECT id, 'bench', id::text, 'active', schema_name
+                    FROM unnest(\(ids)::uuid[], \(ids.map { SchemaName.tenant($0).name })::text[]) AS t(id, schema_name)
                     """, logger: quiet)
                 let setup = try await Migrator(client: client, logger: quiet).migrateTenants(concurrency: concurrency)
                 guard setup.failures.isEmpty else { throw BenchError("setup failed: \(setup.failures.first!.error)") }
