@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import PlatformAuth
 import PlatformCore
@@ -12,69 +11,77 @@ public struct ControlPlane: Sendable {
     let apiKeys: APIKeyController
     let workspaces: WorkspaceController
     let migrator: any TenantMigrating
-    /// Resolves workspaces for the routes that must work while a schema is behind.
-    let staleTolerantResolver: any TenantResolving
     let queue: JobQueue
     let hub: NotificationHub
     let provisioner: Provisioner
     let config: PlatformConfig
     let logger: Logger
     public let authenticator: any Authenticating
-    public let tenantResolver: any TenantResolving
+    public let workspaceResolver: any WorkspaceResolving
+    /// Adding members writes both databases; test fixtures use it too.
+    public let members: WorkspaceMembers
 
     public init(
-        client: PostgresClient, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
+        client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
         migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
     ) async throws {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
-        let users = UserRepository(client: client)
         let keys = APIKeyRepository(client: client)
         let queue = JobQueue(client: client, lease: config.jobLease)
-        let provisioner = Provisioner(client: client, migrator: migrator, sessions: sessions)
+        let members = WorkspaceMembers(client: client, tenants: tenants)
+        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
+        let jobs = JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat)
         self.queue = queue
         self.hub = hub
         self.provisioner = provisioner
         self.config = config
         self.logger = logger
+        self.members = members
+        self.migrator = migrator
         self.auth = AuthController(
-            users: users, sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
-            throttle: LoginThrottle(),
-            jobStreams: JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat),
+            users: UserRepository(client: client), sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
+            throttle: LoginThrottle(), jobs: jobs,
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
         self.apiKeys = APIKeyController(repository: keys)
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
-        self.tenantResolver = WorkspaceResolver(client: client, requiredVersion: migrator.latestTenantVersion)
-        self.staleTolerantResolver = WorkspaceResolver(client: client, requiredVersion: 0)
-        self.migrator = migrator
-        self.workspaces = WorkspaceController(
-            client: client, queue: queue, migrator: migrator,
-            jobStreams: JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat))
+        self.workspaceResolver = WorkspaceResolver(client: client)
+        self.workspaces = WorkspaceController(client: client, queue: queue, migrator: migrator, jobs: jobs)
     }
 
-    /// `group` is `/api/v1`. Public routes first, then those that need credentials, then workspace-scoped ones.
-    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        auth.addPublicRoutes(to: group)
-        let authenticated = group.group().add(middleware: AuthenticationMiddleware(authenticator))
-        auth.addAuthenticatedRoutes(to: authenticated)
-        let scoped = authenticated.group()
-            .add(middleware: TenantMiddleware(tenantResolver))
-            .group(context: TenantContext.self)
-        apiKeys.addRoutes(to: scoped)
-        let maintenance = authenticated.group()
-            .add(middleware: TenantMiddleware(staleTolerantResolver))
-            .group(context: TenantContext.self)
-        workspaces.addRoutes(to: maintenance)
+    public func addRoutes(to routes: RouteTable) {
+        auth.addRoutes(to: routes)
+        apiKeys.addRoutes(to: routes)
+        workspaces.addRoutes(to: routes)
     }
 
-    /// The job worker: `platform serve` and `platform worker` run it.
+    /// The job worker that `platform serve` runs.
     public var worker: any Service {
+        Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger)
+    }
+
+    /// The job worker alone, for `platform worker`: no HTTP side, no password hashing.
+    public static func worker(
+        client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService,
+        migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
+    ) -> any Service {
+        let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
+        let provisioner = Provisioner(
+            client: client, migrator: migrator, members: WorkspaceMembers(client: client, tenants: tenants), sessions: sessions)
+        return worker(
+            queue: JobQueue(client: client, lease: config.jobLease), provisioner: provisioner, migrator: migrator, hub: hub,
+            config: config, logger: logger)
+    }
+
+    private static func worker(
+        queue: JobQueue, provisioner: Provisioner, migrator: any TenantMigrating, hub: NotificationHub, config: PlatformConfig, logger: Logger
+    ) -> any Service {
         JobWorker(
             queue: queue, hub: hub,
             handlers: [
-                SignupJobHandler.kind: SignupJobHandler(provisioner: provisioner),
-                MigrateWorkspaceJobHandler.kind: MigrateWorkspaceJobHandler(migrator: migrator),
+                SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner)),
+                MigrateWorkspaceJob.kind: TypedJobHandler(definition: MigrateWorkspaceJob(migrator: migrator)),
             ],
             concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PostgresNIO
 
 /// The migrator: the control schema first, then every tenant schema, each with its own state.
@@ -31,6 +31,17 @@ public struct Migrator: TenantMigrating {
         try await verifyTenantFiles()
         return try await schemaMigrator(logger).apply(catalog.tenant, to: .tenant(workspaceID)).map(\.fileName)
     }
+
+    /// The schema, its `schema_migrations` table and the tenant role's grants, before any file runs.
+    public func createTenantSchema(workspaceID: UUID, logger: Logger) async throws {
+        try await schemaMigrator(logger).prepare(.tenant(workspaceID))
+    }
+
+    public func dropTenantSchema(workspaceID: UUID, logger: Logger) async throws {
+        try await client.query("DROP SCHEMA IF EXISTS \(identifier: SchemaName.tenant(workspaceID)) CASCADE", logger: logger)
+    }
+
+    public func schemaName(of workspaceID: UUID) -> String { SchemaName.tenant(workspaceID).name }
 
     public func pendingTenantFiles(after version: Int) -> [String] {
         catalog.tenant.filter { $0.version > version }.map(\.fileName)

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PostgresNIO
 
 /// Applies migration files to one schema. Each file runs in its own transaction that holds the
@@ -24,7 +24,7 @@ struct SchemaMigrator: Sendable {
     /// Applies what is pending and returns the files it applied.
     func apply(_ migrations: [Migration], to target: Target, onApplied: @Sendable (Migration, Int) -> Void = { _, _ in }) async throws -> [Migration] {
         try await client.withConnection { connection in
-            try await retrying { try await bootstrap(target.schema, on: connection) }
+            try await retrying { try await bootstrap(target, on: connection) }
             let applied = try await appliedChecksums(target.schema, on: connection)
             try verify(migrations, against: applied, schema: target.schema)
             var done: [Migration] = []
@@ -44,6 +44,13 @@ struct SchemaMigrator: Sendable {
         }
     }
 
+    /// Creates the schema, its bookkeeping table and (for a tenant) the tenant role's grants.
+    func prepare(_ target: Target) async throws {
+        try await client.withConnection { connection in
+            try await retrying { try await bootstrap(target, on: connection) }
+        }
+    }
+
     /// Files not yet applied, after checking the applied ones are unchanged. Changes nothing.
     func pending(_ migrations: [Migration], in schema: SchemaName) async throws -> [Migration] {
         try await client.withConnection { connection in
@@ -55,7 +62,11 @@ struct SchemaMigrator: Sendable {
 
     // MARK: - Steps
 
-    private func bootstrap(_ schema: SchemaName, on connection: PostgresConnection) async throws {
+    /// Idempotent. A tenant schema is opened to the tenant role, which the tenant pools connect as:
+    /// it may read and write the tenant's tables (these and every later one) but not rewrite its
+    /// migration history, and it has no privilege at all on `control`.
+    private func bootstrap(_ target: Target, on connection: PostgresConnection) async throws {
+        let schema = target.schema
         try await connection.withTransaction(logger: logger) { connection in
             try await lock(schema, on: connection, transactionScoped: true)
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)", logger: logger)
@@ -68,6 +79,17 @@ struct SchemaMigrator: Sendable {
                     duration_ms integer NOT NULL DEFAULT 0
                 )
                 """, logger: logger)
+            guard target.workspaceID != nil else { return }
+            let role = TenantPools.role
+            for statement in [
+                "GRANT USAGE ON SCHEMA \(schema.quoted) TO \(role)",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA \(schema.quoted) GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO \(role)",
+                "ALTER DEFAULT PRIVILEGES IN SCHEMA \(schema.quoted) GRANT USAGE, SELECT ON SEQUENCES TO \(role)",
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema.quoted) TO \(role)",
+                "REVOKE INSERT, UPDATE, DELETE ON \(schema.quoted).schema_migrations FROM \(role)",
+            ] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
         }
     }
 

@@ -64,6 +64,31 @@ extension AppError {
     public static func unavailable(_ code: String, _ message: String, retryAfter seconds: Int) -> AppError {
         AppError(.serviceUnavailable, code: code, message: message, headers: [.retryAfter: String(seconds)])
     }
+    public static func invalidQuery(_ message: String) -> AppError { .badRequest("invalid_query", message) }
+    public static let invalidJSON = AppError.badRequest("invalid_json", "The request body must be a JSON object.")
+    public static let payloadTooLarge = AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")
+
+    // What `RouteTable` answers before a handler runs; the OpenAPI document lists them per operation.
+    public static let workspaceRequired = AppError.badRequest("workspace_required", "The X-Workspace-Id header is required.")
+    public static let invalidWorkspaceID = AppError.badRequest("invalid_workspace_id", "X-Workspace-Id must be a UUID.")
+    public static let workspaceForbidden = AppError.forbidden("workspace_forbidden", "You do not have access to this workspace.")
+    public static let workspaceSuspended = AppError.forbidden("workspace_suspended", "The workspace is suspended.")
+    public static let workspaceNotReady = AppError.conflict("workspace_not_ready", "The workspace is still being provisioned.")
+    public static let migrationRequired = AppError.unavailable(
+        "migration_required", "The workspace's data is being upgraded; try again shortly.", retryAfter: 30)
+    public static func insufficientPermissions(_ permission: Permission) -> AppError {
+        .forbidden("insufficient_permissions", "This action needs the \(permission.scope ?? "member") permission.")
+    }
+
+    // What the authenticator answers for credentials it cannot accept.
+    public static let invalidAuthorization = AppError.unauthenticated("invalid_authorization", "Use Authorization: Bearer <token>.")
+    public static let invalidToken = AppError.unauthenticated("invalid_token", "The access token is invalid or expired.")
+    public static let malformedAPIKey = AppError.unauthenticated("invalid_api_key", "The API key is malformed.")
+    public static let invalidAPIKey = AppError.unauthenticated("invalid_api_key", "The API key is not valid.")
+    public static let apiKeyRevoked = AppError.unauthenticated("api_key_revoked", "The API key has been revoked.")
+    public static let apiKeyExpired = AppError.unauthenticated("api_key_expired", "The API key has expired.")
+    public static let apiKeyDisabled = AppError.unauthenticated("api_key_disabled", "The API key is disabled.")
+
     public static let internalError = AppError(
         .internalServerError, code: "internal_error", message: "Something went wrong on our side.")
 }

@@ -30,6 +30,14 @@ public struct DatabaseURL: Sendable, Equatable {
         return copy
     }
 
+    /// The same server and database as another role, without a password.
+    public func `as`(user: String) -> DatabaseURL {
+        var copy = self
+        copy.username = user
+        copy.password = nil
+        return copy
+    }
+
     public var string: String {
         var userInfo = username.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? username
         if let password { userInfo += ":" + (password.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? password) }

@@ -3,6 +3,11 @@ import Foundation
 /// Everything the platform needs, loaded once at start. Handlers never read the environment.
 public struct PlatformConfig: Sendable {
     public var database: DatabaseURL
+    /// `TENANT_DATABASE_URL`: a login role that is a member of `platform_tenant`, for servers that
+    /// want passwords. Unset, the tenant pools use `database` as `platform_tenant` itself.
+    public var tenantDatabaseOverride: DatabaseURL?
+    /// What the tenant pools connect with.
+    public var tenantDatabase: DatabaseURL { tenantDatabaseOverride ?? database.as(user: TenantPools.role) }
     public var jwtSecret: String
     public var host: String
     public var port: Int
@@ -22,6 +27,7 @@ public struct PlatformConfig: Sendable {
 
     public init(
         database: DatabaseURL,
+        tenantDatabase: DatabaseURL? = nil,
         jwtSecret: String,
         host: String = "127.0.0.1",
         port: Int = 8080,
@@ -36,6 +42,7 @@ public struct PlatformConfig: Sendable {
         apiKeyRateLimit: RateLimit = RateLimit(perSecond: 20, burst: 100)
     ) {
         self.database = database
+        self.tenantDatabaseOverride = tenantDatabase
         self.jwtSecret = jwtSecret
         self.host = host
         self.port = port
@@ -50,7 +57,7 @@ public struct PlatformConfig: Sendable {
         self.apiKeyRateLimit = apiKeyRateLimit
     }
 
-    /// Reads `DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
+    /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
     /// failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
         var missing: [String] = []
@@ -67,6 +74,7 @@ public struct PlatformConfig: Sendable {
         }
         return PlatformConfig(
             database: try DatabaseURL(url),
+            tenantDatabase: try environment["TENANT_DATABASE_URL"].map(DatabaseURL.init),
             jwtSecret: secret,
             host: environment["HOST"] ?? "127.0.0.1",
             port: try integer("PORT", 8080),

@@ -9,9 +9,10 @@ public protocol Authenticating: Sendable {
     func authenticate(_ request: Request, logger: Logger) async throws -> Principal?
 }
 
-/// Decides whether a principal may act in a workspace, and how.
-public protocol TenantResolving: Sendable {
-    func resolve(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> Tenant
+/// How a principal stands in a workspace; nil when it may not use it (or it does not exist, which
+/// must look the same).
+public protocol WorkspaceResolving: Sendable {
+    func membership(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> WorkspaceMembership?
 }
 
 /// Brings one workspace's schema to the newest tenant migration.
@@ -22,4 +23,9 @@ public protocol TenantMigrating: Sendable {
     func migrateTenant(workspaceID: UUID, logger: Logger) async throws -> [String]
     /// The tenant files newer than `version`.
     func pendingTenantFiles(after version: Int) -> [String]
+    /// Creates a workspace's schema (empty) and opens it to the tenant role.
+    func createTenantSchema(workspaceID: UUID, logger: Logger) async throws
+    func dropTenantSchema(workspaceID: UUID, logger: Logger) async throws
+    /// The schema's name, recorded in `control.workspaces` for operators.
+    func schemaName(of workspaceID: UUID) -> String
 }

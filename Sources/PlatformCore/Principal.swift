@@ -1,5 +1,6 @@
 import Foundation
 
+
 /// Who is calling: a signed-in user, or an API key that belongs to exactly one workspace.
 public enum Principal: Sendable, Equatable {
     case user(id: UUID)
@@ -28,30 +29,14 @@ public struct APIKeyIdentity: Sendable, Equatable {
     }
 }
 
-public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
+public enum Role: String, SchemaEnum, Comparable {
     case viewer, member, admin, owner
 
     private var rank: Int { Role.allCases.firstIndex(of: self)! }
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
 }
 
-/// What an action needs: an API key scope, or a minimum workspace role for a user.
-public struct Permission: Sendable {
-    public let scope: String
-    public let minimumRole: Role
-
-    public init(scope: String, minimumRole: Role) {
-        self.scope = scope
-        self.minimumRole = minimumRole
-    }
-
-    public static let admin = Permission(scope: "admin", minimumRole: .admin)
-    public static let recordsRead = Permission(scope: "records:read", minimumRole: .viewer)
-    public static let recordsWrite = Permission(scope: "records:write", minimumRole: .member)
-
-    /// Every scope an API key may carry.
-    public static let knownScopes: Set<String> = [
-        "admin", "records:read", "records:write", "crm:read", "crm:write",
-        "channels:read", "channels:write", "visibility:read", "visibility:write",
-    ]
+/// Where a workspace is in its life.
+public enum WorkspaceStatus: String, SchemaEnum {
+    case provisioning, active, suspended, archived
 }

@@ -11,6 +11,9 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
 
     public static let control = SchemaName(unchecked: "control")
 
+    /// A workspace's schema. Only the provisioning side (the migrator, the provisioner, the pools)
+    /// imports this SPI; tenant code reaches its schema only through `TenantDatabase`.
+    @_spi(TenantProvisioning)
     public static func tenant(_ workspaceID: UUID) -> SchemaName {
         let hex = workspaceID.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         return SchemaName(unchecked: "ws_" + hex)

@@ -22,10 +22,20 @@ public struct PlatformParts: OptionSet, Sendable {
     public static let all: PlatformParts = [.controlAPI, .tenantAPI, .worker]
 }
 
+/// What a built platform exposes besides its application: its operations, the routes the router
+/// really has, its OpenAPI document, and the member service (test fixtures add members with it).
+public struct PlatformInventory: Sendable {
+    public let operations: [APIOperation]
+    public let registeredRoutes: [String]
+    public let document: JSONValue
+    public let contract: APIContract
+    public let members: WorkspaceMembers
+}
+
 /// The composition root, shared by the `platform` binary, the tests and the benchmarks.
 public enum PlatformServer {
-    /// Builds the application. The returned app runs the database pool, the notification listener
-    /// and (if asked) the job worker as services, and migrates the control schema before it listens.
+    /// Builds the application. It runs the pools, the notification listener and (if asked) the job
+    /// worker as services, and migrates the control schema before it listens.
     public static func buildApplication(
         config: PlatformConfig,
         parts: PlatformParts = .all,
@@ -34,22 +44,35 @@ public enum PlatformServer {
         migrateTenantsAtStart: Bool = false,
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
         logger: Logger
-    ) async throws -> some ApplicationProtocol {
+    ) async throws -> (app: some ApplicationProtocol, inventory: PlatformInventory) {
         let client = PostgresClient(
             configuration: try config.database.clientConfiguration(maximumConnections: config.maximumConnections),
             backgroundLogger: logger)
+        let tenantClient = PostgresClient(
+            configuration: try config.tenantDatabase.clientConfiguration(maximumConnections: config.maximumConnections),
+            backgroundLogger: logger)
+        let tenants = TenantPools([TenantPools.primary: tenantClient])
         let migrator = Migrator(client: client, catalog: catalog, logger: logger)
         let hub = NotificationHub()
         let controlPlane = try await ControlPlane(
-            client: client, config: config,
+            client: client, tenants: tenants, config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
             hasher: PasswordHasher(cost: config.passwordHashing),
             migrator: migrator, hub: hub, logger: logger)
 
-        let router = buildRouter(
-            client: client, migrator: migrator, controlPlane: controlPlane, parts: parts, metrics: metrics)
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        if metrics != nil { router.add(middleware: MetricsMiddleware()) }
+        let routes = RouteTable(router: router, gates: Gates(
+            authenticator: controlPlane.authenticator, workspaces: controlPlane.workspaceResolver, tenants: tenants,
+            tenantVersion: migrator.latestTenantVersion, control: client))
+        let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
+        if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
+        if parts.contains(.tenantAPI) { TenantPlane().addRoutes(to: routes) }
+        let document = try OpenAPIDocument.build(routes.operations)
+        try documentBox.publish(document)
 
-        var services: [any Service] = [client, DatabaseListener(client: client, hub: hub, logger: logger)]
+        var services: [any Service] = [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)]
         if parts.contains(.worker) { services.append(controlPlane.worker) }
         var app = Application(
             router: router,
@@ -63,6 +86,7 @@ public enum PlatformServer {
                 "expected_version": "\(catalog.latestControlVersion)", "applied_now": "\(applied.map(\.fileName))",
                 "tenant_version": "\(catalog.latestTenantVersion)",
             ])
+            try await checkTenantRole(tenantClient, url: config.tenantDatabase, logger: logger)
             if migrateTenantsAtStart {
                 let report = try await migrator.migrateTenants(concurrency: 4)
                 logger.info("tenant schemas checked", metadata: [
@@ -70,22 +94,39 @@ public enum PlatformServer {
                 ])
             }
         }
-        return app
+        let inventory = PlatformInventory(
+            operations: routes.operations, registeredRoutes: router.routes.map { "\($0.method) \($0.path)" }, document: document,
+            contract: try APIContract(routes.operations), members: controlPlane.members)
+        return (app, inventory)
     }
 
-    /// `platform worker`: the pool, the listener and the job worker, without HTTP.
+    /// Fails start-up with advice when the tenant pools cannot connect, instead of every tenant request failing later.
+    static func checkTenantRole(_ client: PostgresClient, url: DatabaseURL, logger: Logger) async throws {
+        do {
+            let user = try await client.value(String.self, "SELECT current_user::text", logger: logger)
+            logger.debug("tenant pool connected", metadata: ["role": "\(user ?? "?")"])
+        } catch {
+            throw ConfigError.invalid(
+                "TENANT_DATABASE_URL",
+                "the tenant pool cannot connect as \(url.username) (\(error)); set TENANT_DATABASE_URL to a login role that is a member of \(TenantPools.role)")
+        }
+    }
+
+    /// `platform worker`: the pools, the listener and the job worker, without HTTP.
     public static func runWorker(config: PlatformConfig, logger: Logger) async throws {
         let client = PostgresClient(
             configuration: try config.database.clientConfiguration(maximumConnections: config.maximumConnections),
             backgroundLogger: logger)
+        let tenantClient = PostgresClient(
+            configuration: try config.tenantDatabase.clientConfiguration(maximumConnections: config.maximumConnections),
+            backgroundLogger: logger)
         let hub = NotificationHub()
-        let controlPlane = try await ControlPlane(
-            client: client, config: config,
+        let worker = ControlPlane.worker(
+            client: client, tenants: TenantPools([TenantPools.primary: tenantClient]), config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
-            hasher: PasswordHasher(cost: config.passwordHashing),
             migrator: Migrator(client: client, logger: logger), hub: hub, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [client, DatabaseListener(client: client, hub: hub, logger: logger), controlPlane.worker],
+            services: [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger), worker],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -110,53 +151,5 @@ public enum PlatformServer {
                 throw error
             }
         }
-    }
-
-    static func buildRouter(
-        client: PostgresClient, migrator: Migrator, controlPlane: ControlPlane, parts: PlatformParts,
-        metrics: PrometheusCollectorRegistry?
-    ) -> Router<AppRequestContext> {
-        let router = Router(context: AppRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
-        if metrics != nil { router.add(middleware: MetricsMiddleware()) }
-
-        router.get("/health") { _, _ in ["status": "ok"] }
-        router.get("/ready") { _, context in
-            try await readiness(client: client, migrator: migrator, context: context)
-        }
-        if let metrics {
-            router.get("/metrics") { _, _ in
-                Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                    body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-            }
-        }
-
-        let api = router.group("api/v1")
-        if parts.contains(.controlAPI) { controlPlane.addRoutes(to: api) }
-        if parts.contains(.tenantAPI) {
-            let tenantRoutes = api.group()
-                .add(middleware: AuthenticationMiddleware(controlPlane.authenticator))
-                .add(middleware: TenantMiddleware(controlPlane.tenantResolver))
-                .group(context: TenantContext.self)
-            TenantPlane(client: client).addRoutes(to: tenantRoutes)
-        }
-        return router
-    }
-
-    /// Ready when the database answers and the control schema is at this build's version.
-    static func readiness(client: PostgresClient, migrator: Migrator, context: AppRequestContext) async throws -> [String: String] {
-        let version: Int
-        do {
-            version = try await client.query(
-                "SELECT COALESCE(max(version), 0)::int FROM control.schema_migrations", logger: context.logger
-            ).collect().first?.decode(Int.self) ?? 0
-        } catch {
-            throw AppError.unavailable("database_unavailable", "The database is not reachable.", retryAfter: 5)
-        }
-        guard version >= migrator.catalog.latestControlVersion else {
-            throw AppError.unavailable("migration_required", "The control schema is behind this build.", retryAfter: 5)
-        }
-        return ["status": "ready", "control_version": String(version)]
     }
 }

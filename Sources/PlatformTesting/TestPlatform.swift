@@ -1,3 +1,4 @@
+import ControlPlane
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -7,10 +8,12 @@ import PlatformCore
 import PlatformServer
 import PostgresNIO
 
-/// A whole platform on a fresh database: the real router, worker and database, over HTTP.
+/// A whole platform on a fresh clone of the template: the real router, worker and database, over
+/// HTTP, with every response checked against the API's contract.
 public struct TestPlatform: Sendable {
     public let url: DatabaseURL
     public let config: PlatformConfig
+    public let inventory: PlatformInventory
 
     /// Settings that keep tests quick without faking anything: cheaper (still real) argon2id,
     /// short leases and heartbeats, a small pool.
@@ -27,16 +30,17 @@ public struct TestPlatform: Sendable {
             passwordHashing: PasswordHashingCost(memoryKiB: 1024, iterations: 1, parallelism: 1))
     }
 
-    /// Runs `test` against the platform on a fresh database. `.router` for plain requests,
-    /// `.live` for a real socket (SSE readers need one).
+    /// Runs `test` against the platform on a fresh clone of the seeded template (`seeded: false`:
+    /// no accounts yet). `.router` for plain requests, `.live` for a real socket (SSE readers need one).
     public static func run<T: Sendable>(
         _ setup: TestingSetup = .router,
+        seeded: Bool = true,
         parts: PlatformParts = .all,
         catalog: MigrationCatalog = .embedded,
         configure: @Sendable (inout PlatformConfig) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol, TestPlatform) async throws -> T
     ) async throws -> T {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: seeded) { url in
             try await run(on: url, setup, parts: parts, catalog: catalog, configure: configure, test)
         }
     }
@@ -47,15 +51,29 @@ public struct TestPlatform: Sendable {
         _ setup: TestingSetup = .router,
         parts: PlatformParts = .all,
         catalog: MigrationCatalog = .embedded,
+        checksContract: Bool = true,
         configure: @Sendable (inout PlatformConfig) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol, TestPlatform) async throws -> T
     ) async throws -> T {
         var config = Self.config(for: url)
         configure(&config)
-        let platform = TestPlatform(url: url, config: config)
-        let app = try await PlatformServer.buildApplication(
+        let (app, inventory) = try await PlatformServer.buildApplication(
             config: config, parts: parts, catalog: catalog, logger: TestDatabase.logger)
-        return try await app.test(setup) { client in try await test(client, platform) }
+        let platform = TestPlatform(url: url, config: config, inventory: inventory)
+        return try await app.test(setup) { client in
+            let client: any TestClientProtocol = checksContract ? ContractCheckingClient(inner: client, contract: inventory.contract) : client
+            return try await test(client, platform)
+        }
+    }
+
+    /// A seeded owner of the template, signed in.
+    public func account(_ seed: SeedAccount, via client: any TestClientProtocol) async throws -> TestAccount {
+        try await client.logIn(email: seed.email, password: seed.password)
+    }
+
+    /// Makes `user` a member of `workspace` through the real member service (both databases).
+    public func addMember(_ user: TestAccount, to workspace: UUID, role: Role) async throws {
+        try await inventory.members.add(userID: user.userID, to: workspace, role: role, logger: TestDatabase.logger)
     }
 
     /// A separate pool on the same database, for looking behind the API.

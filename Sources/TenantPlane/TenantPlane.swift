@@ -1,20 +1,12 @@
-import Hummingbird
 import PlatformCore
-import PostgresNIO
 
-/// The tenant API: every route runs under a `TenantContext`, so it cannot run without a principal
-/// and a workspace, and every query is scoped to that workspace's schema.
+/// The tenant API: every route is registered with `RouteTable.tenant`, so it runs only with a
+/// principal, a workspace it may use, and that workspace's `TenantDatabase`.
 public struct TenantPlane: Sendable {
-    let recordsets: RecordsetController
-    let records: RecordController
+    public init() {}
 
-    public init(client: PostgresClient) {
-        self.recordsets = RecordsetController(repository: RecordsetRepository(client: client))
-        self.records = RecordController(repository: RecordRepository(client: client))
-    }
-
-    public func addRoutes(to group: RouterGroup<TenantContext>) {
-        recordsets.addRoutes(to: group)
-        records.addRoutes(to: group)
+    public func addRoutes(to routes: RouteTable) {
+        RecordsetController().addRoutes(to: routes)
+        RecordController().addRoutes(to: routes)
     }
 }

@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         case .control: .controlAPI
         case .tenant: .tenantAPI
         }
-        let app = try await PlatformServer.buildApplication(
+        let (app, _) = try await PlatformServer.buildApplication(
             config: config, parts: parts, metrics: registry,
             migrateTenantsAtStart: part == .all && !skipTenantMigrations, logger: logger)
         logger.info("serving", metadata: ["address": "http://\(config.host):\(config.port)"])

@@ -80,12 +80,7 @@ import Testing
             let owner = try await client.signUp("ola")
             let other = try await client.signUp("pat")
             // Make `other` a plain member of owner's workspace.
-            try await platform.withDatabase { db in
-                _ = try await db.query("""
-                    INSERT INTO control.workspace_members (workspace_id, user_id, role)
-                    VALUES (\(UUID(uuidString: owner.workspaceID)!), \(UUID(uuidString: other.userID)!), 'member')
-                    """, logger: TestDatabase.logger)
-            }
+            try await platform.addMember(other, to: owner.workspaceID, role: .member)
             let asMember = try await client.request(.post, "/api/v1/api-keys", json: ["name": "x", "scopes": ["records:read"]], headers: other.headers(workspace: owner.workspaceID))
             #expect(asMember.status == .forbidden)
             #expect(asMember.errorCode == "insufficient_permissions")

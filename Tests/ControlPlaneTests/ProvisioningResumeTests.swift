@@ -1,7 +1,7 @@
 import Foundation
 import Migrator
 import PlatformAuth
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformServer
 import PlatformTesting
 import PostgresNIO
@@ -23,13 +23,12 @@ import Testing
                 let queue = JobQueue(client: client, lease: config.jobLease)
                 let provisioner = Provisioner(
                     client: client, migrator: Migrator(client: client, logger: logger),
+                    members: WorkspaceMembers(client: client, tenants: TenantPools([TenantPools.primary: client])),
                     sessions: SessionStore(client: client, tokens: tokens, refreshLifetime: .seconds(60)))
                 let payload = SignupPayload(
                     userID: UUID(), workspaceID: UUID(), email: email, fullName: "Rae", companyName: "Resume Co",
                     passwordHash: try await PasswordHasher(cost: config.passwordHashing).hash("correct horse battery"))
-                let job = try await queue.enqueue(
-                    kind: SignupJobHandler.kind, payload: try JSONValue(encoding: payload),
-                    idempotencyKey: nil, logger: logger)
+                let job = try await queue.enqueue(SignupJob.self, payload, logger: logger)
                 let claimed = try #require(try await queue.claim(workerID: "doomed-worker", logger: logger))
                 #expect(claimed.id == job.id)
                 let progress = JobProgress(queue: queue, job: claimed)
@@ -48,7 +47,7 @@ import Testing
                 #expect(final["result"]?["access_token"]?.stringValue != nil)
                 let resumedWorkspace = try #require(final["result"]?["workspace_id"]?.stringValue.flatMap(UUID.init(uuidString:)))
                 let reference = try await client.signUp("reference")
-                let referenceWorkspace = try #require(UUID(uuidString: reference.workspaceID))
+                let referenceWorkspace = reference.workspaceID
 
                 try await platform.withDatabase { db in
                     let resumed = try await snapshot(of: resumedWorkspace, db)

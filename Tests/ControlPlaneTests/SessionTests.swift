@@ -58,7 +58,7 @@ import Testing
         try await TestPlatform.run { client, _ in
             let account = try await client.signUp("mia")
             let me = try await client.request(.get, "/api/v1/auth/me", headers: .bearer(account.accessToken))
-            #expect(me.json["id"]?.stringValue?.lowercased() == account.userID.lowercased())
+            #expect(me.json["id"]?.stringValue?.lowercased() == account.userID.uuidString.lowercased())
             #expect(me.json["full_name"] == "mia")
             #expect(me.json["workspaces"]?.arrayValue?.count == 1)
             #expect(try await client.request(.get, "/api/v1/auth/me").status == .unauthorized)

@@ -2,23 +2,25 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Migrator
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformTesting
 import PostgresNIO
 import Testing
 
 @Suite struct WorkspaceMigrationTests {
+    static let extraVersion = MigrationCatalog.embedded.latestTenantVersion + 1
     static let catalog = try! MigrationCatalog.embedded.appendingTenant(
-        Migration(version: 2, name: "extra", sql: "CREATE TABLE extra (note text);"))
+        Migration(version: extraVersion, name: "extra", sql: "CREATE TABLE extra (note text);"))
+    static let extraFile = String(format: "%04d_extra.sql", extraVersion)
 
-    /// Rolls the account's schema back to before `0002_extra.sql`, as if it predated that release.
+    /// Rolls the account's schema back to before the extra file, as if it predated that release.
     func putBehind(_ account: TestAccount, _ platform: TestPlatform) async throws {
-        let workspace = try #require(UUID(uuidString: account.workspaceID))
+        let workspace = account.workspaceID
         let schema = SchemaName.tenant(workspace)
         try await platform.withDatabase { db in
             _ = try await db.query("DROP TABLE \(schema.table("extra"))", logger: TestDatabase.logger)
-            _ = try await db.query("DELETE FROM \(schema.table("schema_migrations")) WHERE version = 2", logger: TestDatabase.logger)
-            _ = try await db.query("UPDATE control.workspaces SET schema_version = 1 WHERE id = \(workspace)", logger: TestDatabase.logger)
+            _ = try await db.query("DELETE FROM \(schema.table("schema_migrations")) WHERE version = \(Self.extraVersion)", logger: TestDatabase.logger)
+            _ = try await db.query("UPDATE control.workspaces SET schema_version = \(Self.extraVersion - 1) WHERE id = \(workspace)", logger: TestDatabase.logger)
         }
     }
 
@@ -27,14 +29,14 @@ import Testing
             let owner = try await client.signUp("mo")
             let fresh = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
             #expect(fresh.json["migration_required"] == false)
-            #expect(fresh.json["schema_version"]?.intValue == 2)
+            #expect(fresh.json["schema_version"]?.intValue == Self.extraVersion)
 
             try await putBehind(owner, platform)
             let stale = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
             #expect(stale.json["migration_required"] == true)
-            #expect(stale.json["schema_version"]?.intValue == 1)
-            #expect(stale.json["latest_version"]?.intValue == 2)
-            #expect(stale.json["pending"] == ["0002_extra.sql"])
+            #expect(stale.json["schema_version"]?.intValue == Self.extraVersion - 1)
+            #expect(stale.json["latest_version"]?.intValue == Self.extraVersion)
+            #expect(stale.json["pending"] == [.string(Self.extraFile)])
             #expect(try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()).errorCode == "migration_required")
 
             let started = try await client.request(.post, "/api/v1/workspace/migrate", headers: owner.headers())
@@ -45,7 +47,7 @@ import Testing
                 "http://127.0.0.1:\(try #require(client.port))\(streamURL)", headers: owner.headers(), timeout: .seconds(15))
             let last = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(read.events.last).data.utf8))
             #expect(last["status"] == "COMPLETED")
-            #expect(last["result"]?["applied"] == ["0002_extra.sql"])
+            #expect(last["result"]?["applied"] == [.string(Self.extraFile)])
 
             let healed = try await client.request(.get, "/api/v1/workspace/health", headers: owner.headers())
             #expect(healed.json["migration_required"] == false)
@@ -59,12 +61,7 @@ import Testing
             let a = try await client.signUp("ann")
             let b = try await client.signUp("ben")
             let member = try await client.signUp("meg")
-            try await platform.withDatabase { db in
-                _ = try await db.query("""
-                    INSERT INTO control.workspace_members (workspace_id, user_id, role)
-                    VALUES (\(UUID(uuidString: a.workspaceID)!), \(UUID(uuidString: member.userID)!), 'member')
-                    """, logger: TestDatabase.logger)
-            }
+            try await platform.addMember(member, to: a.workspaceID, role: .member)
             let byMember = try await client.request(.post, "/api/v1/workspace/migrate", headers: member.headers(workspace: a.workspaceID))
             #expect(byMember.status == .forbidden)
             #expect(byMember.errorCode == "insufficient_permissions")

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformServer
 import PlatformTesting
 import PostgresNIO
@@ -9,6 +9,9 @@ import Testing
 
 @Suite struct MigratorTests {
     let logger = TestDatabase.logger
+    /// The version of the file these tests add after the real tenant migrations.
+    static let extra = MigrationCatalog.embedded.latestTenantVersion + 1
+    static let extraFile = String(format: "%04d_extra.sql", extra)
 
     /// Registers `count` active workspaces whose schemas do not exist yet.
     func makeWorkspaces(_ count: Int, client: PostgresClient) async throws -> [UUID] {
@@ -35,12 +38,12 @@ import Testing
             .collect().map { try $0.decode(Int.self) }
     }
 
-    func catalog(adding sql: String, version: Int = 2, name: String = "extra") throws -> MigrationCatalog {
+    func catalog(adding sql: String, version: Int = MigratorTests.extra, name: String = "extra") throws -> MigrationCatalog {
         try MigrationCatalog.embedded.appendingTenant(Migration(version: version, name: name, sql: sql))
     }
 
     @Test func fanOutMigratesEveryTenantAndARerunIsANoOp() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, logger: logger) { client in
                 let ids = try await makeWorkspaces(5, client: client)
                 let migrator = Migrator(client: client, logger: logger)
@@ -62,19 +65,19 @@ import Testing
     }
 
     @Test func aChangedFileIsRefusedByNameAndNothingRuns() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, logger: logger) { client in
                 let ids = try await makeWorkspaces(2, client: client)
                 _ = try await Migrator(client: client, catalog: try catalog(adding: "CREATE TABLE extra (a int);"), logger: logger)
                     .migrateTenants(concurrency: 2)
                 let edited = try catalog(adding: "CREATE TABLE extra (a int, b int);")
-                    .appendingTenant(Migration(version: 3, name: "later", sql: "CREATE TABLE later (a int);"))
+                    .appendingTenant(Migration(version: MigratorTests.extra + 1, name: "later", sql: "CREATE TABLE later (a int);"))
                 let error = await #expect(throws: MigrationError.self) {
                     try await Migrator(client: client, catalog: edited, logger: logger).migrateTenants(concurrency: 2)
                 }
-                #expect(error == .checksumMismatch(schema: "tenant schemas", file: "0002_extra.sql"))
-                #expect("\(error!)".contains("0002_extra.sql"))
-                for id in ids { #expect(try await appliedVersions(.tenant(id), client) == [1, 2]) }
+                #expect(error == .checksumMismatch(schema: "tenant schemas", file: MigratorTests.extraFile))
+                #expect("\(error!)".contains(MigratorTests.extraFile))
+                for id in ids { #expect(try await appliedVersions(.tenant(id), client) == Array(1...MigratorTests.extra)) }
 
                 // The per-schema check catches it too, e.g. for the control schema's own files.
                 let control = MigrationCatalog.embedded.control
@@ -89,7 +92,7 @@ import Testing
     }
 
     @Test func twoMigratorsAtOnceEndCorrect() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, maximumConnections: 12, logger: logger) { client in
                 let ids = try await makeWorkspaces(12, client: client)
                 let catalog = try catalog(adding: "CREATE TABLE extra (a int); INSERT INTO extra VALUES (1);")
@@ -98,20 +101,20 @@ import Testing
                 let reports = try await [first, second]
                 #expect(reports.allSatisfy { $0.failures.isEmpty })
                 // Every file was applied exactly once per schema, whichever migrator got there first.
-                #expect(reports.map(\.appliedFiles).reduce(0, +) == ids.count * 2)
+                #expect(reports.map(\.appliedFiles).reduce(0, +) == ids.count * MigratorTests.extra)
                 for id in ids {
-                    #expect(try await appliedVersions(.tenant(id), client) == [1, 2])
+                    #expect(try await appliedVersions(.tenant(id), client) == Array(1...MigratorTests.extra))
                     let rows = try await client.query("SELECT count(*)::int FROM \(SchemaName.tenant(id).table("extra"))", logger: logger)
                         .collect().first!.decode(Int.self)
                     #expect(rows == 1)
                 }
-                #expect(try await versions(client).values.allSatisfy { $0 == 2 })
+                #expect(try await versions(client).values.allSatisfy { $0 == MigratorTests.extra })
             }
         }
     }
 
     @Test func oneFailingTenantDoesNotStopTheOthersAndResumes() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, logger: logger) { client in
                 let ids = try await makeWorkspaces(4, client: client)
                 let migrator = Migrator(client: client, logger: logger)
@@ -129,11 +132,11 @@ import Testing
                 #expect(report.succeeded == 3)
                 #expect(report.failures.map(\.workspaceID) == [broken])
                 let versions = try await versions(client)
-                #expect(versions[broken] == 1)
-                #expect(ids.filter { $0 != broken }.allSatisfy { versions[$0] == 2 })
+                #expect(versions[broken] == MigratorTests.extra - 1)
+                #expect(ids.filter { $0 != broken }.allSatisfy { versions[$0] == MigratorTests.extra })
                 let status = try await Migrator(client: client, catalog: catalog, logger: logger).status()
                 let brokenStatus = try #require(status.first { $0.workspaceID == broken })
-                #expect(brokenStatus.pending == ["0002_extra.sql"])
+                #expect(brokenStatus.pending == [MigratorTests.extraFile])
                 #expect(brokenStatus.lastError?.contains("tenant cannot take this") == true)
                 // The failed file left nothing behind, and once the cause is gone a re-run resumes.
                 #expect(try await client.query("SELECT to_regclass(\(SchemaName.tenant(broken).quoted + ".extra")) IS NULL", logger: logger).collect().first!.decode(Bool.self))
@@ -141,7 +144,7 @@ import Testing
                 let resumed = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 2)
                 #expect(resumed.candidates == 1)
                 #expect(resumed.succeeded == 1)
-                #expect(try await self.versions(client)[broken] == 2)
+                #expect(try await self.versions(client)[broken] == MigratorTests.extra)
                 let after = try await Migrator(client: client, catalog: catalog, logger: logger).status()
                 #expect(after.first { $0.workspaceID == broken }?.lastError == nil)
             }
@@ -149,7 +152,7 @@ import Testing
     }
 
     @Test func noTransactionFilesRunOutsideATransactionAndLeaveTheSessionClean() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, maximumConnections: 1, logger: logger) { client in
                 let ids = try await makeWorkspaces(2, client: client)
                 let catalog = try catalog(adding: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY records_data ON records USING gin (data);")
@@ -169,7 +172,7 @@ import Testing
     }
 
     @Test func dryRunReportsAndChangesNothing() async throws {
-        try await TestDatabase.withDatabase { url in
+        try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, logger: logger) { client in
                 let ids = try await makeWorkspaces(3, client: client)
                 let plan = try await Migrator(client: client, logger: logger).plan()

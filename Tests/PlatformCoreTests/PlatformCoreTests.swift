@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PlatformCore
+@_spi(TenantProvisioning) @testable import PlatformCore
 
 @Suite struct SchemaNameTests {
     @Test func tenantSchemaIsBuiltOnlyFromTheWorkspaceUUID() {

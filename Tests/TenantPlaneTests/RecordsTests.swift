@@ -69,12 +69,7 @@ import Testing
         try await TestPlatform.run { client, platform in
             let owner = try await client.signUp("una")
             let viewer = try await client.signUp("vic")
-            try await platform.withDatabase { db in
-                _ = try await db.query("""
-                    INSERT INTO control.workspace_members (workspace_id, user_id, role)
-                    VALUES (\(UUID(uuidString: owner.workspaceID)!), \(UUID(uuidString: viewer.userID)!), 'viewer')
-                    """, logger: TestDatabase.logger)
-            }
+            try await platform.addMember(viewer, to: owner.workspaceID, role: .viewer)
             let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "R"], headers: owner.headers())
             let recordsetID = try #require(recordset.json["id"]?.stringValue)
 
@@ -99,7 +94,7 @@ import Testing
     @Test func workspacesThatAreNotReadyOrBehindAnswerClearly() async throws {
         try await TestPlatform.run { client, platform in
             let owner = try await client.signUp("wes")
-            let workspace = UUID(uuidString: owner.workspaceID)!
+            let workspace = owner.workspaceID
             try await platform.withDatabase { db in
                 _ = try await db.query("UPDATE control.workspaces SET status = 'provisioning' WHERE id = \(workspace)", logger: TestDatabase.logger)
             }

@@ -1,104 +1,90 @@
 import Foundation
-import Hummingbird
 import PlatformCore
 
 /// `/api-keys`: workspace-scoped by `X-Workspace-Id`, for owners and admins (or `admin`-scoped keys).
 struct APIKeyController: Sendable {
     let repository: APIKeyRepository
 
-    func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.post("api-keys", use: create)
-        group.get("api-keys", use: list)
-        group.get("api-keys/:id", use: show)
-        group.post("api-keys/:id/revoke", use: revoke)
-        group.delete("api-keys/:id", use: delete)
-    }
-
-    struct CreateRequest: Decodable {
-        let name: String
-        let scopes: [String]
-        let expiresAt: Date?
-
-        enum CodingKeys: String, CodingKey { case name, scopes, expiresAt = "expires_at" }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            name = try container.decode(String.self, forKey: .name)
-            scopes = try container.decode([String].self, forKey: .scopes)
-            guard let raw = try container.decodeIfPresent(String.self, forKey: .expiresAt) else {
-                expiresAt = nil
-                return
-            }
-            guard let date = ISO8601DateFormatter().date(from: raw) else {
-                throw DecodingError.dataCorruptedError(forKey: .expiresAt, in: container, debugDescription: "must be an ISO 8601 timestamp")
-            }
-            expiresAt = date
-        }
-    }
-
-    /// The created key, with its secret: the only response that ever carries it.
-    struct CreatedKey: ResponseEncodable {
-        let record: APIKeyRecord
-        let key: String
-
-        func encode(to encoder: any Encoder) throws {
-            try record.encode(to: encoder)
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(key, forKey: .key)
-        }
-        enum CodingKeys: String, CodingKey { case key }
-    }
-
-    @Sendable func create(_ request: Request, context: TenantContext) async throws -> EncodedResponse<CreatedKey> {
-        try context.require(.admin)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
-        let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        var problems: [String: String] = [:]
-        if name.isEmpty || name.count > 100 { problems["name"] = "must be 1 to 100 characters" }
-        let unknown = Set(body.scopes).subtracting(Permission.knownScopes)
-        if body.scopes.isEmpty { problems["scopes"] = "must name at least one scope" }
-        if !unknown.isEmpty { problems["scopes"] = "unknown scopes: \(unknown.sorted().joined(separator: ", "))" }
-        if let expiresAt = body.expiresAt, expiresAt <= Date() { problems["expires_at"] = "must be in the future" }
-        guard problems.isEmpty else { throw AppError.validation("The API key request is invalid.", fields: problems) }
-        let (record, key) = try await repository.create(
-            workspaceID: context.tenant.workspaceID, name: name, scopes: Array(Set(body.scopes)).sorted(),
-            expiresAt: body.expiresAt, createdBy: context.principal.actingUserID, logger: context.logger)
-        return .created(CreatedKey(record: record, key: key.secret))
-    }
-
-    @Sendable func list(_ request: Request, context: TenantContext) async throws -> ListResponse<APIKeyRecord> {
-        try context.require(.admin)
-        let page = try Page(request)
-        let (items, total) = try await repository.list(workspaceID: context.tenant.workspaceID, page: page, logger: context.logger)
-        return ListResponse(items: items, total: total, page: page)
-    }
-
-    @Sendable func show(_ request: Request, context: TenantContext) async throws -> APIKeyRecord {
-        try context.require(.admin)
-        let id = try context.parameters.requireUUID("id")
-        guard let record = try await repository.find(id, workspaceID: context.tenant.workspaceID, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return record
-    }
-
-    @Sendable func revoke(_ request: Request, context: TenantContext) async throws -> APIKeyRecord {
-        try context.require(.admin)
-        let id = try context.parameters.requireUUID("id")
-        guard let record = try await repository.revoke(id, workspaceID: context.tenant.workspaceID, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return record
-    }
-
-    @Sendable func delete(_ request: Request, context: TenantContext) async throws -> HTTPResponse.Status {
-        try context.require(.admin)
-        let id = try context.parameters.requireUUID("id")
-        guard try await repository.delete(id, workspaceID: context.tenant.workspaceID, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return .noContent
-    }
-
     static let notFound = AppError.notFound("api_key_not_found", "No API key with this id in this workspace.")
+
+    static let create = Endpoint(
+        .post, "/api/v1/api-keys", "Create an API key (its secret is shown this once)", body: NewAPIKey.self, returns: CreatedAPIKey.self,
+        status: .created)
+    static let list = Endpoint(.get, "/api/v1/api-keys", "List the workspace's API keys", query: Page.self, returns: ListResponse<APIKeyRecord>.self)
+    static let show = Endpoint(.get, "/api/v1/api-keys/{api_key_id}", "Get an API key", returns: APIKeyRecord.self, errors: [ErrorCase(notFound)])
+    static let revoke = Endpoint(
+        .post, "/api/v1/api-keys/{api_key_id}/revoke", "Revoke an API key for good (it is kept for audit)", returns: APIKeyRecord.self,
+        errors: [ErrorCase(notFound)])
+    static let delete = Endpoint(
+        .delete, "/api/v1/api-keys/{api_key_id}", "Delete an API key", returns: NoContent.self, status: .noContent, errors: [ErrorCase(notFound)])
+
+    func addRoutes(to routes: RouteTable) {
+        routes.workspace(Self.create, .admin) { input, context in
+            let (record, key) = try await repository.create(
+                input.body, workspaceID: context.workspaceID, createdBy: context.principal.actingUserID, logger: context.logger)
+            return CreatedAPIKey(record: record, key: key.secret)
+        }
+        routes.workspace(Self.list, .admin) { input, context in
+            try await repository.list(workspaceID: context.workspaceID, page: input.query, logger: context.logger)
+        }
+        routes.workspace(Self.show, .admin) { input, context in
+            try await repository.find(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger).orNotFound(Self.notFound)
+        }
+        routes.workspace(Self.revoke, .admin) { input, context in
+            try await repository.revoke(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger).orNotFound(Self.notFound)
+        }
+        routes.workspace(Self.delete, .admin) { input, context in
+            guard try await repository.delete(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger) else {
+                throw Self.notFound
+            }
+            return NoContent()
+        }
+    }
+}
+
+struct NewAPIKey: RequestBody, APIModel {
+    var name: String
+    var scopes: [String]
+    var expiresAt: Date?
+
+    enum CodingKeys: String, CodingKey { case name, scopes, expiresAt = "expires_at" }
+
+    func validated() throws -> NewAPIKey {
+        var check = Validation()
+        let name = check.text(name, "name", length: 1...100)
+        let unknown = Set(scopes).subtracting(Permission.knownScopes)
+        check.require(!scopes.isEmpty, "scopes", "must name at least one scope")
+        check.require(unknown.isEmpty, "scopes", "unknown scopes: \(unknown.sorted().joined(separator: ", "))")
+        check.require(expiresAt.map { $0 > Date() } ?? true, "expires_at", "must be in the future")
+        try check.finish("The API key request is invalid.")
+        return NewAPIKey(name: name, scopes: Array(Set(scopes)).sorted(), expiresAt: expiresAt)
+    }
+
+    static let example = NewAPIKey(name: "CI", scopes: ["records:read", "records:write"], expiresAt: Date(timeIntervalSince1970: 4_102_444_800))
+}
+
+/// The created key with its secret: the only response that ever carries it.
+struct CreatedAPIKey: APIModel {
+    let record: APIKeyRecord
+    let key: String
+
+    enum CodingKeys: String, CodingKey { case key }
+
+    init(record: APIKeyRecord, key: String) {
+        self.record = record
+        self.key = key
+    }
+
+    init(from decoder: any Decoder) throws {
+        record = try APIKeyRecord(from: decoder)
+        key = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .key)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try record.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+    }
+
+    static let example = CreatedAPIKey(record: .example, key: "sk_live_0123456789ABCDEFGHIJKLMNOPQRSTUVabcdef")
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import PlatformAuth
 import PlatformCore
@@ -9,88 +8,81 @@ import PostgresNIO
 struct APIKeyRepository: Sendable {
     let client: PostgresClient
 
-    func create(workspaceID: UUID, name: String, scopes: [String], expiresAt: Date?, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey) {
+    func create(_ new: NewAPIKey, workspaceID: UUID, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey) {
         let key = APIKey.generate()
-        let rows = try await client.query("""
+        let record = try await client.first(APIKeyRecord.self, """
             INSERT INTO control.api_keys (workspace_id, name, prefix, key_digest, scopes, expires_at, created_by)
-            VALUES (\(workspaceID), \(name), \(key.displayPrefix), \(key.digest), \(scopes), \(expiresAt), \(createdBy))
-            RETURNING id, workspace_id, name, prefix, scopes, is_active, revoked_at, expires_at, last_used_at, created_by, created_at
-            """, logger: logger)
-        return (try await Self.decode(rows).first!, key)
+            VALUES (\(workspaceID), \(new.name), \(key.displayPrefix), \(key.digest), \(new.scopes), \(new.expiresAt), \(createdBy))
+            RETURNING \(APIKeyRecord.columns)
+            """, logger: logger)!
+        return (record, key)
     }
 
-    func list(workspaceID: UUID, page: Page, logger: Logger) async throws -> (items: [APIKeyRecord], total: Int) {
-        let rows = try await client.query("""
-            SELECT id, workspace_id, name, prefix, scopes, is_active, revoked_at, expires_at, last_used_at, created_by, created_at
-            FROM control.api_keys WHERE workspace_id = \(workspaceID)
-            ORDER BY created_at DESC, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """, logger: logger)
-        let items = try await Self.decode(rows)
-        let total = try await client.query(
-            "SELECT count(*) FROM control.api_keys WHERE workspace_id = \(workspaceID)", logger: logger
-        ).collect().first?.decode(Int.self) ?? 0
-        return (items, total)
+    func list(workspaceID: UUID, page: Page, logger: Logger) async throws -> ListResponse<APIKeyRecord> {
+        try await client.list(
+            APIKeyRecord.self, "FROM control.api_keys WHERE workspace_id = \(workspaceID)", orderBy: "created_at DESC, id",
+            page: page, logger: logger)
     }
 
     func find(_ id: UUID, workspaceID: UUID, logger: Logger) async throws -> APIKeyRecord? {
-        let rows = try await client.query("""
-            SELECT id, workspace_id, name, prefix, scopes, is_active, revoked_at, expires_at, last_used_at, created_by, created_at
-            FROM control.api_keys WHERE id = \(id) AND workspace_id = \(workspaceID)
+        try await client.first(APIKeyRecord.self, """
+            SELECT \(APIKeyRecord.columns) FROM control.api_keys WHERE id = \(id) AND workspace_id = \(workspaceID)
             """, logger: logger)
-        return try await Self.decode(rows).first
     }
 
     /// Revocation is permanent: the key is kept for audit and never becomes usable again.
     func revoke(_ id: UUID, workspaceID: UUID, logger: Logger) async throws -> APIKeyRecord? {
-        let rows = try await client.query("""
+        try await client.first(APIKeyRecord.self, """
             UPDATE control.api_keys SET is_active = false, revoked_at = COALESCE(revoked_at, now())
             WHERE id = \(id) AND workspace_id = \(workspaceID)
-            RETURNING id, workspace_id, name, prefix, scopes, is_active, revoked_at, expires_at, last_used_at, created_by, created_at
+            RETURNING \(APIKeyRecord.columns)
             """, logger: logger)
-        return try await Self.decode(rows).first
     }
 
     func delete(_ id: UUID, workspaceID: UUID, logger: Logger) async throws -> Bool {
-        try await client.query(
-            "DELETE FROM control.api_keys WHERE id = \(id) AND workspace_id = \(workspaceID) RETURNING id", logger: logger
-        ).collect().count == 1
+        try await client.execute(
+            "DELETE FROM control.api_keys WHERE id = \(id) AND workspace_id = \(workspaceID) RETURNING id", logger: logger) == 1
     }
 
     /// The key behind a presented secret, with why it may not be used (if it may not).
     func verify(_ key: APIKey, logger: Logger) async throws -> Result<APIKeyIdentity, AppError> {
-        let rows = try await client.query("""
-            SELECT id, workspace_id, scopes, created_by, is_active, revoked_at IS NOT NULL,
-                   expires_at IS NOT NULL AND expires_at <= now(),
-                   last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
+        guard let found = try await client.first(Presented.self, """
+            SELECT id, workspace_id, scopes, created_by, is_active, revoked_at IS NOT NULL AS revoked,
+                   expires_at IS NOT NULL AND expires_at <= now() AS expired,
+                   last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
             FROM control.api_keys WHERE key_digest = \(key.digest)
             """, logger: logger)
-        guard let row = try await rows.collect().first else {
-            return .failure(.unauthenticated("invalid_api_key", "The API key is not valid."))
-        }
-        let (id, workspaceID, scopes, createdBy, active, revoked, expired, stale) =
-            try row.decode((UUID, UUID, [String], UUID?, Bool, Bool, Bool, Bool).self)
-        if revoked { return .failure(.unauthenticated("api_key_revoked", "The API key has been revoked.")) }
-        if expired { return .failure(.unauthenticated("api_key_expired", "The API key has expired.")) }
-        if !active { return .failure(.unauthenticated("api_key_disabled", "The API key is disabled.")) }
-        if stale {
+        else { return .failure(.invalidAPIKey) }
+        if found.revoked { return .failure(.apiKeyRevoked) }
+        if found.expired { return .failure(.apiKeyExpired) }
+        if !found.active { return .failure(.apiKeyDisabled) }
+        if found.stale {
             // last_used_at is kept to the minute, so a busy key costs one write a minute, not one per request.
-            try await client.query("UPDATE control.api_keys SET last_used_at = now() WHERE id = \(id)", logger: logger)
+            try await client.execute("UPDATE control.api_keys SET last_used_at = now() WHERE id = \(found.identity.id)", logger: logger)
         }
-        return .success(APIKeyIdentity(id: id, workspaceID: workspaceID, scopes: Set(scopes), createdBy: createdBy))
+        return .success(found.identity)
     }
 
-    private static func decode(_ rows: PostgresRowSequence) async throws -> [APIKeyRecord] {
-        var records: [APIKeyRecord] = []
-        for try await row in rows.decode((UUID, UUID, String, String, [String], Bool, Date?, Date?, Date?, UUID?, Date).self) {
-            records.append(APIKeyRecord(
-                id: row.0, workspaceID: row.1, name: row.2, prefix: row.3, scopes: row.4, isActive: row.5,
-                revokedAt: row.6, expiresAt: row.7, lastUsedAt: row.8, createdBy: row.9, createdAt: row.10))
+    private struct Presented: Row {
+        let identity: APIKeyIdentity
+        let active: Bool
+        let revoked: Bool
+        let expired: Bool
+        let stale: Bool
+
+        init(row: RowReader) throws {
+            identity = APIKeyIdentity(
+                id: try row("id"), workspaceID: try row("workspace_id"), scopes: Set(try row("scopes", as: [String].self)),
+                createdBy: try row("created_by"))
+            active = try row("is_active")
+            revoked = try row("revoked")
+            expired = try row("expired")
+            stale = try row("stale")
         }
-        return records
     }
 }
 
-struct APIKeyRecord: ResponseEncodable, Sendable {
+struct APIKeyRecord: APIModel, TableRow {
     let id: UUID
     let workspaceID: UUID
     let name: String
@@ -107,4 +99,34 @@ struct APIKeyRecord: ResponseEncodable, Sendable {
         case id, workspaceID = "workspace_id", name, prefix, scopes, isActive = "is_active", revokedAt = "revoked_at"
         case expiresAt = "expires_at", lastUsedAt = "last_used_at", createdBy = "created_by", createdAt = "created_at"
     }
+
+    static let columns: Columns = [
+        "id", "workspace_id", "name", "prefix", "scopes", "is_active", "revoked_at", "expires_at", "last_used_at", "created_by", "created_at",
+    ]
+
+    init(row: RowReader) throws {
+        id = try row("id")
+        workspaceID = try row("workspace_id")
+        name = try row("name")
+        prefix = try row("prefix")
+        scopes = try row("scopes")
+        isActive = try row("is_active")
+        revokedAt = try row("revoked_at")
+        expiresAt = try row("expires_at")
+        lastUsedAt = try row("last_used_at")
+        createdBy = try row("created_by")
+        createdAt = try row("created_at")
+    }
+
+    init(id: UUID, workspaceID: UUID, name: String, prefix: String, scopes: [String], isActive: Bool, revokedAt: Date?,
+         expiresAt: Date?, lastUsedAt: Date?, createdBy: UUID?, createdAt: Date) {
+        (self.id, self.workspaceID, self.name, self.prefix, self.scopes, self.isActive) = (id, workspaceID, name, prefix, scopes, isActive)
+        (self.revokedAt, self.expiresAt, self.lastUsedAt, self.createdBy, self.createdAt) = (revokedAt, expiresAt, lastUsedAt, createdBy, createdAt)
+    }
+
+    static let example = APIKeyRecord(
+        id: UUID(uuidString: "5b8c2d1e-4f3a-4b6c-9d8e-7f6a5b4c3d2e")!, workspaceID: JobSnapshot.example.workspaceID!, name: "CI",
+        prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
+        expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: UserRepository.Profile.example.id,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600))
 }

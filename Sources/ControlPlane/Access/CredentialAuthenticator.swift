@@ -20,19 +20,19 @@ struct CredentialAuthenticator: Authenticating {
         guard let authorization = request.headers[.authorization] else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw AppError.unauthenticated("invalid_authorization", "Use Authorization: Bearer <token>.")
+            throw AppError.invalidAuthorization
         }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         if token.hasPrefix("sk_") { return try await apiKey(token, logger: logger) }
         guard let userID = await tokens.verifyAccessToken(token) else {
-            throw AppError.unauthenticated("invalid_token", "The access token is invalid or expired.")
+            throw AppError.invalidToken
         }
         return .user(id: userID)
     }
 
     private func apiKey(_ secret: String, logger: Logger) async throws -> Principal {
         guard let key = APIKey(parsing: secret) else {
-            throw AppError.unauthenticated("invalid_api_key", "The API key is malformed.")
+            throw AppError.malformedAPIKey
         }
         let identity = try await keys.verify(key, logger: logger).get()
         if let wait = await limiter.acquire(identity.id) {

@@ -1,6 +1,4 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
 import Logging
 import PlatformAuth
 import PlatformCore
@@ -13,113 +11,111 @@ struct AuthController: Sendable {
     let queue: JobQueue
     let provisioner: Provisioner
     let throttle: LoginThrottle
-    let jobStreams: JobStreamController
+    let jobs: JobStreamController
     /// A hash of a random password, verified when the email is unknown so both paths cost the same.
     let decoyHash: String
 
-    func addPublicRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("auth/signup/async", use: signupAsync)
-        group.post("auth/signup", use: signup)
-        group.get("auth/signup/jobs/:job_id", use: jobStreams.snapshot)
-        group.get("auth/signup/jobs/:job_id/stream", use: jobStreams.stream)
-        group.post("auth/login", use: login)
-        group.post("auth/refresh", use: refresh)
-        group.post("auth/logout", use: logout)
-    }
+    static let emailTaken = AppError.conflict("email_taken", "An account with this email already exists.")
+    static let invalidCredentials = AppError.unauthenticated("invalid_credentials", "The email or password is wrong.")
+    static let invalidRefreshToken = AppError.unauthenticated("invalid_refresh_token", "The refresh token is invalid, expired or already used.")
+    static let userRequired = AppError.forbidden("user_required", "This endpoint needs a user's access token, not an API key.")
 
-    func addAuthenticatedRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("auth/me", use: me)
-    }
+    static let signupAsync = Endpoint(
+        .post, "/api/v1/auth/signup/async", "Sign up; the workspace is provisioned by a job whose progress streams over SSE",
+        body: SignupRequest.self, returns: JobTicket.self, status: .accepted, errors: [ErrorCase(emailTaken)], idempotent: true)
+    static let signup = Endpoint(
+        .post, "/api/v1/auth/signup", "Sign up and wait until the workspace is ready", body: SignupRequest.self,
+        returns: SignupResult.self, status: .created, errors: [ErrorCase(emailTaken)])
+    static let signupJob = Endpoint(
+        .get, "/api/v1/auth/signup/jobs/{job_id}", "A signup job's state (the job id is the secret)", returns: JobSnapshot.self,
+        errors: [ErrorCase(JobStreamController.notFound)])
+    static let signupJobStream = Endpoint(
+        .get, "/api/v1/auth/signup/jobs/{job_id}/stream", "A signup job's progress as Server-Sent Events (Last-Event-ID resumes)",
+        query: StreamPosition.self, returns: EventStream.self, errors: [ErrorCase(JobStreamController.notFound)])
+    static let login = Endpoint(
+        .post, "/api/v1/auth/login", "Log in with email and password", body: LoginRequest.self, returns: Session.self,
+        errors: [ErrorCase(invalidCredentials), ErrorCase(.tooManyRequests, "rate_limited")])
+    static let refresh = Endpoint(
+        .post, "/api/v1/auth/refresh", "Trade a refresh token for a new pair (rotation; a reused token revokes its family)",
+        body: RefreshRequest.self, returns: Session.self, errors: [ErrorCase(invalidRefreshToken)])
+    static let logout = Endpoint(
+        .post, "/api/v1/auth/logout", "Revoke a refresh token's family", body: RefreshRequest.self, returns: NoContent.self,
+        status: .noContent)
+    static let me = Endpoint(
+        .get, "/api/v1/auth/me", "The signed-in user and their workspaces", returns: UserRepository.Profile.self,
+        errors: [ErrorCase(userRequired)])
 
-    // MARK: - Signup
-
-    @Sendable func signupAsync(_ request: Request, context: AppRequestContext) async throws -> EncodedResponse<JobTicket> {
-        let signup = try await request.decodeJSON(as: SignupRequest.self, context: context).validated()
-        try await ensureEmailFree(signup.email, logger: context.logger)
-        let payload = try await payload(for: signup)
-        let idempotencyKey = request.headers[.init("Idempotency-Key")!].map {
-            Digest.sha256($0 + "\n" + signup.email).map { String(format: "%02x", $0) }.joined()
+    func addRoutes(to routes: RouteTable) {
+        routes.open(Self.signupAsync) { input, context in
+            let payload = try await payload(for: input.body, logger: context.logger)
+            let job = try await queue.enqueue(SignupJob.self, payload, logger: context.logger)
+            return JobTicket(jobID: job.id, status: Self.signupJob, stream: Self.signupJobStream)
         }
-        let job = try await queue.enqueue(
-            kind: SignupJobHandler.kind, payload: try JSONValue(encoding: payload),
-            idempotencyKey: idempotencyKey, logger: context.logger)
-        return .accepted(JobTicket(jobID: job.id, under: "/api/v1/auth/signup/jobs"))
-    }
-
-    @Sendable func signup(_ request: Request, context: AppRequestContext) async throws -> EncodedResponse<SignupResult> {
-        let signup = try await request.decodeJSON(as: SignupRequest.self, context: context).validated()
-        try await ensureEmailFree(signup.email, logger: context.logger)
-        let payload = try await payload(for: signup)
-        do {
-            guard let result = try await provisioner.provision(payload, logger: context.logger) else { throw AppError.internalError }
-            return .created(result)
-        } catch let failure as PermanentJobFailure where failure.code == Provisioner.emailTaken.code {
-            throw Self.emailTaken
-        } catch {
-            await provisioner.discard(payload, logger: context.logger)
-            throw error
+        routes.open(Self.signup) { input, context in
+            let payload = try await payload(for: input.body, logger: context.logger)
+            do {
+                guard let result = try await provisioner.provision(payload, logger: context.logger) else { throw AppError.internalError }
+                return result
+            } catch let failure as PermanentJobFailure where failure.code == Provisioner.emailTaken.code {
+                throw Self.emailTaken
+            } catch {
+                await provisioner.discard(payload, logger: context.logger)
+                throw error
+            }
+        }
+        routes.open(Self.signupJob) { input, context in
+            try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
+        }
+        routes.open(Self.signupJobStream) { input, context in
+            _ = try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
+            return jobs.eventStream(of: input.id("job_id"), input: input, logger: context.logger)
+        }
+        routes.open(Self.login) { input, context in try await login(input.body, logger: context.logger) }
+        routes.open(Self.refresh) { input, context in
+            try await sessions.rotate(input.body.refreshToken, logger: context.logger)
+        }
+        routes.open(Self.logout) { input, context in
+            try await sessions.revoke(input.body.refreshToken, logger: context.logger)
+            return NoContent()
+        }
+        routes.authenticated(Self.me) { _, context in
+            guard case .user(let userID) = context.principal else { throw Self.userRequired }
+            return try await users.profile(userID, logger: context.logger).orNotFound(AppError.invalidToken)
         }
     }
 
-    private func ensureEmailFree(_ email: String, logger: Logger) async throws {
-        if try await users.userID(email: email, logger: logger) != nil { throw Self.emailTaken }
-    }
-
-    private func payload(for signup: SignupRequest) async throws -> SignupPayload {
-        SignupPayload(
+    /// Refuses a taken email up front, and hashes the password before anything is stored.
+    private func payload(for signup: SignupRequest, logger: Logger) async throws -> SignupPayload {
+        if try await users.userID(email: signup.email, logger: logger) != nil { throw Self.emailTaken }
+        return SignupPayload(
             userID: UUID(), workspaceID: UUID(), email: signup.email, fullName: signup.fullName,
             companyName: signup.companyName, passwordHash: try await hasher.hash(signup.password))
     }
 
-    static let emailTaken = AppError.conflict("email_taken", "An account with this email already exists.")
-
-    // MARK: - Sessions
-
-    struct LoginRequest: Decodable {
-        let email: String
-        let password: String
-    }
-
-
-    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Session {
-        let body = try await request.decodeJSON(as: LoginRequest.self, context: context)
+    private func login(_ body: LoginRequest, logger: Logger) async throws -> Session {
         let email = body.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if let wait = await throttle.retryAfter(email) {
             throw AppError.tooManyRequests(retryAfter: wait, "Too many failed logins for this account; try again later.")
         }
-        let credentials = try await users.credentials(email: email, logger: context.logger)
+        let credentials = try await users.credentials(email: email, logger: logger)
         let valid = try await hasher.verify(body.password, against: credentials?.passwordHash ?? decoyHash)
         guard let credentials, valid, credentials.isActive else {
             await throttle.recordFailure(email)
-            throw AppError.unauthenticated("invalid_credentials", "The email or password is wrong.")
+            throw Self.invalidCredentials
         }
         await throttle.recordSuccess(email)
-        return try await sessions.issue(userID: credentials.id, logger: context.logger)
+        return try await sessions.issue(userID: credentials.id, logger: logger)
     }
+}
 
-    struct RefreshRequest: Decodable {
-        let refreshToken: String
-        enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
-    }
+struct LoginRequest: RequestBody, APIModel {
+    let email: String
+    let password: String
+    static let example = LoginRequest(email: "ada@example.com", password: "correct horse battery staple")
+}
 
-    @Sendable func refresh(_ request: Request, context: AppRequestContext) async throws -> Session {
-        let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
-        return try await sessions.rotate(body.refreshToken, logger: context.logger)
-    }
-
-    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {
-        let body = try await request.decodeJSON(as: RefreshRequest.self, context: context)
-        try await sessions.revoke(body.refreshToken, logger: context.logger)
-        return .noContent
-    }
-
-    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> UserRepository.Profile {
-        guard case .user(let userID) = try context.requirePrincipal() else {
-            throw AppError.forbidden("user_required", "This endpoint needs a user's access token, not an API key.")
-        }
-        guard let profile = try await users.profile(userID, logger: context.logger) else {
-            throw AppError.unauthenticated("invalid_token", "The account behind this token no longer exists.")
-        }
-        return profile
-    }
+struct RefreshRequest: RequestBody, APIModel {
+    let refreshToken: String
+    enum CodingKeys: String, CodingKey { case refreshToken = "refresh_token" }
+    static let example = RefreshRequest(refreshToken: "rt_3q2l8W0mJk7x1pQm9sTz4vB6nYc0dE5fHgR2aK8uLoI")
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import Logging
 import PlatformAuth
 import PlatformCore
@@ -37,7 +36,7 @@ struct SessionStore: Sendable {
         }
         let reused = try await revokeFamily(ofDigest: digest, onlyIfSpent: true, logger: logger)
         if reused { logger.warning("spent refresh token presented again; family revoked") }
-        throw AppError.unauthenticated("invalid_refresh_token", "The refresh token is invalid, expired or already used.")
+        throw AuthController.invalidRefreshToken
     }
 
     /// Logout: the token's family can no longer refresh.
@@ -59,7 +58,8 @@ struct SessionStore: Sendable {
     }
 }
 
-struct Session: ResponseEncodable, Sendable {
+/// An access token and the refresh token that renews it.
+struct Session: APIModel {
     let accessToken: String
     let refreshToken: String
     let expiresIn: Int
@@ -68,4 +68,8 @@ struct Session: ResponseEncodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type", expiresIn = "expires_in"
     }
+
+    static let example = Session(
+        accessToken: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI5YTBkNWUyYy0zYjRmLTRjNmQtOGU3Zi0xYTJiM2M0ZDVlNmYifQ.c2lnbmF0dXJl",
+        refreshToken: RefreshRequest.example.refreshToken, expiresIn: 900)
 }

@@ -1,24 +1,32 @@
 import Foundation
-import Hummingbird
 import PlatformCore
 
-enum JobStatus: String, Sendable, Codable {
+enum JobStatus: String, SchemaEnum {
     case queued = "QUEUED", running = "RUNNING", completed = "COMPLETED", failed = "FAILED"
 
     var isTerminal: Bool { self == .completed || self == .failed }
 }
 
-struct ClaimedJob: Sendable {
+struct ClaimedJob: Row {
     let id: UUID
     let kind: String
     let payload: JSONValue
     let attempts: Int
     let maxAttempts: Int
     let workerID: String
+
+    init(row: RowReader) throws {
+        id = try row("id")
+        kind = try row("kind")
+        payload = try row("payload")
+        attempts = try row("attempts")
+        maxAttempts = try row("max_attempts")
+        workerID = try row("worker_id")
+    }
 }
 
 /// One row of `job_events`.
-struct JobEvent: Sendable {
+struct JobEvent: Row {
     let seq: Int
     let status: JobStatus
     let progress: Int
@@ -26,10 +34,20 @@ struct JobEvent: Sendable {
     let message: String?
     let errorMessage: String?
     let createdAt: Date
+
+    init(row: RowReader) throws {
+        seq = try row("seq")
+        status = JobStatus(rawValue: try row("status")) ?? .failed
+        progress = try row("progress")
+        step = try row("current_step")
+        message = try row("message")
+        errorMessage = try row("error_message")
+        createdAt = try row("created_at")
+    }
 }
 
-/// A job as its client sees it (`GET …/jobs/{id}`).
-struct JobSnapshot: ResponseEncodable, Sendable {
+/// A job as its client sees it (`GET …/jobs/{job_id}`).
+struct JobSnapshot: APIModel, Row {
     let id: UUID
     let kind: String
     let workspaceID: UUID?
@@ -47,6 +65,34 @@ struct JobSnapshot: ResponseEncodable, Sendable {
         case id = "job_id", kind, workspaceID = "workspace_id", status, progress, step = "current_step", message, result
         case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
     }
+
+    init(row: RowReader) throws {
+        id = try row("id")
+        kind = try row("kind")
+        workspaceID = try row("workspace_id")
+        status = JobStatus(rawValue: try row("status")) ?? .failed
+        progress = try row("progress")
+        step = try row("current_step")
+        message = try row("message")
+        result = try row("result")
+        errorCode = try row("error_code")
+        errorMessage = try row("error_message")
+        createdAt = try row("created_at")
+        updatedAt = try row("updated_at")
+    }
+
+    init(id: UUID, kind: String, workspaceID: UUID?, status: JobStatus, progress: Int, step: String?, message: String?,
+         result: JSONValue?, errorCode: String?, errorMessage: String?, createdAt: Date, updatedAt: Date) {
+        (self.id, self.kind, self.workspaceID, self.status, self.progress, self.step, self.message) =
+            (id, kind, workspaceID, status, progress, step, message)
+        (self.result, self.errorCode, self.errorMessage, self.createdAt, self.updatedAt) = (result, errorCode, errorMessage, createdAt, updatedAt)
+    }
+
+    static let example = JobSnapshot(
+        id: UUID(uuidString: "c0ffee00-1234-4abc-8def-0123456789ab")!, kind: "migrate_workspace",
+        workspaceID: UUID(uuidString: "3050b31f-7c1e-4d2a-9f5b-8e6d4c2b1a09")!, status: .running, progress: 60,
+        step: "running_migrations", message: "Applying pending migrations", result: nil, errorCode: nil, errorMessage: nil,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_225_601))
 }
 
 /// A state change of a running job.
@@ -85,17 +131,21 @@ struct PermanentJobFailure: Error {
     let message: String
 }
 
-/// The 202 answer to a request that started a job: where to poll it and where to stream it.
-struct JobTicket: ResponseEncodable, Sendable {
+/// The 202 answer to a request that started a job: where to poll it and where to stream it, both
+/// taken from the route table.
+struct JobTicket: APIModel {
     let jobID: UUID
     let streamURL: String
     let statusURL: String
 
-    init(jobID: UUID, under path: String) {
+    init<B, Q, O, B2, Q2, O2>(jobID: UUID, status: Endpoint<B, Q, O>, stream: Endpoint<B2, Q2, O2>) {
         self.jobID = jobID
-        self.statusURL = "\(path)/\(jobID.uuidString.lowercased())"
-        self.streamURL = statusURL + "/stream"
+        self.statusURL = status.url(["job_id": jobID])
+        self.streamURL = stream.url(["job_id": jobID])
     }
 
     enum CodingKeys: String, CodingKey { case jobID = "job_id", streamURL = "stream_url", statusURL = "status_url" }
+
+    static let example = JobTicket(
+        jobID: JobSnapshot.example.id, status: AuthController.signupJob, stream: AuthController.signupJobStream)
 }

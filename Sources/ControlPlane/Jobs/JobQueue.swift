@@ -22,7 +22,7 @@ struct JobQueue: Sendable {
         id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, workspaceID: UUID? = nil, logger: Logger
     ) async throws -> (id: UUID, created: Bool) {
         for _ in 0..<2 {
-            let rows = try await client.query("""
+            let found = try await client.first(Enqueued.self, """
                 WITH inserted AS (
                     INSERT INTO control.jobs (id, kind, payload, idempotency_key, workspace_id, event_seq)
                     VALUES (\(id), \(kind), \(payload), \(idempotencyKey), \(workspaceID), 1)
@@ -32,22 +32,31 @@ struct JobQueue: Sendable {
                     INSERT INTO control.job_events (job_id, seq, status, progress, current_step, message)
                     SELECT id, 1, 'QUEUED', 0, 'queued', 'Waiting for a worker' FROM inserted
                 )
-                SELECT id, true FROM inserted
+                SELECT id, true AS created FROM inserted
                 UNION ALL
-                SELECT id, false FROM control.jobs
+                SELECT id, false AS created FROM control.jobs
                 WHERE NOT EXISTS (SELECT 1 FROM inserted) AND (idempotency_key = \(idempotencyKey)
                     OR (kind = \(kind) AND workspace_id = \(workspaceID) AND status IN ('QUEUED', 'RUNNING')))
                 LIMIT 1
                 """, logger: logger)
             // A concurrent enqueue with the same key may commit after this statement's snapshot: look again.
-            if let row = try await rows.collect().first { return try row.decode((UUID, Bool).self) }
+            if let found { return (found.id, found.created) }
         }
         throw AppError.conflict("idempotency_conflict", "A request with this Idempotency-Key is still being processed.")
     }
 
+    private struct Enqueued: Row {
+        let id: UUID
+        let created: Bool
+        init(row: RowReader) throws {
+            id = try row("id")
+            created = try row("created")
+        }
+    }
+
     /// Claims the oldest due job, or one whose worker stopped renewing its lease.
     func claim(workerID: String, logger: Logger) async throws -> ClaimedJob? {
-        let rows = try await client.query("""
+        try await client.first(ClaimedJob.self, """
             WITH next AS (
                 SELECT id FROM control.jobs
                 WHERE (status = 'QUEUED' AND run_at <= now()) OR (status = 'RUNNING' AND lease_expires_at < now())
@@ -59,17 +68,14 @@ struct JobQueue: Sendable {
             SET status = 'RUNNING', attempts = job.attempts + 1, locked_by = \(workerID),
                 lease_expires_at = now() + make_interval(secs => \(lease.inSeconds)), updated_at = now()
             FROM next WHERE job.id = next.id
-            RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts
+            RETURNING job.id, job.kind, job.payload, job.attempts, job.max_attempts, \(workerID) AS worker_id
             """, logger: logger)
-        guard let row = try await rows.collect().first else { return nil }
-        let (id, kind, payload, attempts, maxAttempts) = try row.decode((UUID, String, JSONValue, Int, Int).self)
-        return ClaimedJob(id: id, kind: kind, payload: payload, attempts: attempts, maxAttempts: maxAttempts, workerID: workerID)
     }
 
     /// Moves a job this worker holds to a new state and records the event. Throws `JobLeaseLost`
     /// when another worker has taken the job over.
     func transition(_ job: ClaimedJob, to change: JobChange, logger: Logger) async throws {
-        let rows = try await client.query("""
+        let recorded = try await client.execute("""
             WITH job AS (
                 UPDATE control.jobs SET
                     status = \(change.status.rawValue),
@@ -93,12 +99,12 @@ struct JobQueue: Sendable {
             SELECT id, event_seq, status, progress, current_step, message, error_message FROM job
             RETURNING seq
             """, logger: logger)
-        guard try await rows.collect().first != nil else { throw JobLeaseLost(jobID: job.id) }
+        guard recorded == 1 else { throw JobLeaseLost(jobID: job.id) }
     }
 
     /// A worker may start before `platform serve` has migrated the control schema.
     func waitForSchema(logger: Logger) async throws {
-        while try await client.query("SELECT to_regclass('control.job_events') IS NULL", logger: logger).collect().first?.decode(Bool.self) ?? true {
+        while try await client.value(Bool.self, "SELECT to_regclass('control.job_events') IS NULL", logger: logger) ?? true {
             try await Task.sleep(for: .milliseconds(200))
         }
     }
@@ -111,32 +117,20 @@ struct JobQueue: Sendable {
     }
 
     func events(of jobID: UUID, after seq: Int, logger: Logger) async throws -> [JobEvent] {
-        let rows = try await client.query("""
+        try await client.all(JobEvent.self, """
             SELECT seq, status, progress, current_step, message, error_message, created_at
             FROM control.job_events WHERE job_id = \(jobID) AND seq > \(seq) ORDER BY seq
             """, logger: logger)
-        var events: [JobEvent] = []
-        for try await (seq, status, progress, step, message, error, createdAt) in rows.decode((Int, String, Int, String?, String?, String?, Date).self) {
-            events.append(JobEvent(seq: seq, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step, message: message, errorMessage: error, createdAt: createdAt))
-        }
-        return events
     }
 
     /// The job as a client may see it; `result` is withheld once it is older than `resultTTL`.
     func snapshot(of jobID: UUID, resultTTL: Duration = .seconds(15 * 60), logger: Logger) async throws -> JobSnapshot? {
-        let rows = try await client.query("""
+        try await client.first(JobSnapshot.self, """
             SELECT id, kind, workspace_id, status, progress, current_step, message,
                    CASE WHEN completed_at IS NULL OR completed_at > now() - make_interval(secs => \(resultTTL.inSeconds))
-                        THEN result END,
+                        THEN result END AS result,
                    error_code, error_message, created_at, updated_at
             FROM control.jobs WHERE id = \(jobID)
             """, logger: logger)
-        guard let row = try await rows.collect().first else { return nil }
-        let (id, kind, workspaceID, status, progress, step, message, result, errorCode, errorMessage, createdAt, updatedAt) =
-            try row.decode((UUID, String, UUID?, String, Int, String?, String?, JSONValue?, String?, String?, Date, Date).self)
-        return JobSnapshot(
-            id: id, kind: kind, workspaceID: workspaceID, status: JobStatus(rawValue: status) ?? .failed, progress: progress, step: step,
-            message: message, result: result, errorCode: errorCode, errorMessage: errorMessage,
-            createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -13,21 +13,15 @@ struct JobStreamController: Sendable {
     let hub: NotificationHub
     let heartbeat: Duration
 
-    func snapshot(_ request: Request, context: AppRequestContext) async throws -> JobSnapshot {
-        let jobID = try context.parameters.requireUUID("job_id")
-        guard let job = try await queue.snapshot(of: jobID, logger: context.logger) else { throw Self.notFound }
+    /// The job, if it exists and is of `kind`; any other is as absent as a made-up id.
+    func snapshot(_ jobID: UUID, kind: String, logger: Logger) async throws -> JobSnapshot {
+        guard let job = try await queue.snapshot(of: jobID, logger: logger), job.kind == kind else { throw Self.notFound }
         return job
     }
 
-    func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let jobID = try context.parameters.requireUUID("job_id")
-        guard try await queue.snapshot(of: jobID, logger: context.logger) != nil else { throw Self.notFound }
-        return eventStream(of: jobID, request: request, logger: context.logger)
-    }
-
     /// The `text/event-stream` response for a job the caller has been allowed to see.
-    func eventStream(of jobID: UUID, request: Request, logger: Logger) -> Response {
-        let lastEventID = Self.lastEventID(request)
+    func eventStream(of jobID: UUID, input: Input<NoBody, StreamPosition>, logger: Logger) -> EventStream {
+        let lastEventID = input.query.resumeAfter(input.request)
         let body = ResponseBody { writer in
             // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
             try await withGracefulShutdownHandler {
@@ -37,10 +31,7 @@ struct JobStreamController: Sendable {
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .init("X-Accel-Buffering")!: "no"],
-            body: body)
+        return EventStream(body)
     }
 
     /// Writes events after `cursor` as they are recorded, until the terminal one (or shutdown).
@@ -66,13 +57,6 @@ struct JobStreamController: Sendable {
     }
 
     static let notFound = AppError.notFound("job_not_found", "No job has this id.")
-
-    /// From the `Last-Event-ID` header a reconnecting EventSource sends, or `?last_event_id=`.
-    static func lastEventID(_ request: Request) -> Int {
-        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let id = Int(header) { return id }
-        if let query = request.uri.queryParameters["last_event_id"], let id = Int(String(query)) { return id }
-        return 0
-    }
 
     static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder.platform
@@ -102,5 +86,18 @@ struct JobEventPayload: Encodable {
         try container.encode(result, forKey: .result)
         try container.encode(event.errorMessage, forKey: .errorMessage)
         try container.encode(event.createdAt, forKey: .timestamp)
+    }
+}
+
+/// Where a reconnecting reader resumes: the `Last-Event-ID` header an EventSource sends, or
+/// `?last_event_id=` for clients that cannot set headers.
+struct StreamPosition: QueryParameters {
+    let lastEventID: Int?
+
+    enum CodingKeys: String, CodingKey { case lastEventID = "last_event_id" }
+
+    func resumeAfter(_ request: Request) -> Int {
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let id = Int(header) { return id }
+        return lastEventID ?? 0
     }
 }

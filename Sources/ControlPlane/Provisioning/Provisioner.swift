@@ -9,6 +9,7 @@ import PostgresNIO
 struct Provisioner: Sendable {
     let client: PostgresClient
     let migrator: any TenantMigrating
+    let members: WorkspaceMembers
     let sessions: SessionStore
 
     enum Step: String, CaseIterable, Sendable {
@@ -55,13 +56,12 @@ struct Provisioner: Sendable {
     private func run(_ step: Step, _ signup: SignupPayload, logger: Logger) async throws {
         switch step {
         case .validating:
-            let owner = try await client.query(
-                "SELECT id FROM control.users WHERE lower(email) = lower(\(signup.email))", logger: logger
-            ).collect().first?.decode(UUID.self)
+            let owner = try await client.value(
+                UUID.self, "SELECT id FROM control.users WHERE lower(email) = lower(\(signup.email))", logger: logger)
             if let owner, owner != signup.userID { throw Self.emailTaken }
         case .creatingUser:
             do {
-                try await client.query("""
+                try await client.execute("""
                     INSERT INTO control.users (id, email, full_name, password_hash)
                     VALUES (\(signup.userID), \(signup.email), \(signup.fullName), \(signup.passwordHash))
                     ON CONFLICT (id) DO NOTHING
@@ -70,31 +70,22 @@ struct Provisioner: Sendable {
                 throw Self.emailTaken
             }
         case .creatingWorkspace:
-            try await client.query("""
-                WITH workspace AS (
-                    INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
-                    VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(signup.schema.name), \(signup.userID))
-                    ON CONFLICT (id) DO NOTHING
-                )
-                INSERT INTO control.workspace_members (workspace_id, user_id, role)
-                VALUES (\(signup.workspaceID), \(signup.userID), 'owner')
-                ON CONFLICT (workspace_id, user_id) DO NOTHING
+            try await client.execute("""
+                INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
+                VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(migrator.schemaName(of: signup.workspaceID)), \(signup.userID))
+                ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
         case .creatingSchema:
-            try await client.query("CREATE SCHEMA IF NOT EXISTS \(identifier: signup.schema)", logger: logger)
+            try await migrator.createTenantSchema(workspaceID: signup.workspaceID, logger: logger)
         case .runningMigrations:
             try await migrator.migrateTenant(workspaceID: signup.workspaceID, logger: logger)
         case .seeding:
-            try await client.query("""
-                INSERT INTO \(signup.schema.table("members")) (user_id, email, full_name, role)
-                VALUES (\(signup.userID), \(signup.email), \(signup.fullName), 'owner')
-                ON CONFLICT (user_id) DO NOTHING
-                """, logger: logger)
+            try await members.add(userID: signup.userID, to: signup.workspaceID, role: .owner, logger: logger)
         }
     }
 
     private func finish(_ signup: SignupPayload, logger: Logger) async throws -> SignupResult {
-        try await client.query("""
+        try await client.execute("""
             UPDATE control.workspaces SET status = 'active', updated_at = now()
             WHERE id = \(signup.workspaceID) AND status = 'provisioning'
             """, logger: logger)
@@ -108,9 +99,9 @@ struct Provisioner: Sendable {
     /// Removes what a failed synchronous signup created, so nothing half-made is left behind.
     func discard(_ signup: SignupPayload, logger: Logger) async {
         do {
-            try await client.query("DROP SCHEMA IF EXISTS \(identifier: signup.schema) CASCADE", logger: logger)
-            try await client.query("DELETE FROM control.workspaces WHERE id = \(signup.workspaceID)", logger: logger)
-            try await client.query("DELETE FROM control.users WHERE id = \(signup.userID)", logger: logger)
+            try await migrator.dropTenantSchema(workspaceID: signup.workspaceID, logger: logger)
+            try await client.execute("DELETE FROM control.workspaces WHERE id = \(signup.workspaceID)", logger: logger)
+            try await client.execute("DELETE FROM control.users WHERE id = \(signup.userID)", logger: logger)
         } catch {
             logger.error("could not clean up a failed signup", metadata: ["error": "\(error)"])
         }
@@ -120,20 +111,15 @@ struct Provisioner: Sendable {
 }
 
 /// The `signup` job: the provisioner, reporting each step as job progress.
-struct SignupJobHandler: JobHandler {
+struct SignupJob: JobDefinition {
     static let kind = "signup"
     let provisioner: Provisioner
 
-    func run(_ job: ClaimedJob, progress: JobProgress, logger: Logger) async throws -> JSONValue? {
-        let signup: SignupPayload
-        do {
-            signup = try job.payload.decoded(as: SignupPayload.self)
-        } catch {
-            throw PermanentJobFailure(code: "invalid_payload", message: "The signup job's payload is unreadable.")
+    func run(_ payload: SignupPayload, _ job: JobRun) async throws -> SignupResult {
+        let result = try await provisioner.provision(payload, logger: job.logger) { step in
+            try await job.report(step.progress, step: step.rawValue, message: step.message)
         }
-        let result = try await provisioner.provision(signup, logger: logger) { step in
-            try await progress.report(progress: step.progress, step: step.rawValue, message: step.message, logger: logger)
-        }
-        return try result.map { try JSONValue(encoding: $0) }
+        guard let result else { throw PermanentJobFailure(code: "incomplete", message: "Provisioning stopped early.") }
+        return result
     }
 }

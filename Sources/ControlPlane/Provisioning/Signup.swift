@@ -1,9 +1,8 @@
 import Foundation
-import Hummingbird
 import PlatformCore
 
 /// `POST /auth/signup[/async]` body, validated before anything is written.
-struct SignupRequest: Decodable, Sendable {
+struct SignupRequest: RequestBody, APIModel {
     let email: String
     let password: String
     let fullName: String
@@ -15,18 +14,19 @@ struct SignupRequest: Decodable, Sendable {
 
     /// The request with its fields trimmed and the email lower-cased, or a 422 naming every bad field.
     func validated() throws -> SignupRequest {
+        var check = Validation()
         let email = self.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let fullName = self.fullName.trimmingCharacters(in: .whitespacesAndNewlines)
-        let companyName = self.companyName.trimmingCharacters(in: .whitespacesAndNewlines)
-        var problems: [String: String] = [:]
-        if !Self.looksLikeEmail(email) { problems["email"] = "must be a valid email address" }
-        if password.count < 8 { problems["password"] = "must be at least 8 characters" }
-        if password.utf8.count > 1024 { problems["password"] = "must be at most 1024 bytes" }
-        if fullName.isEmpty || fullName.count > 200 { problems["full_name"] = "must be 1 to 200 characters" }
-        if companyName.isEmpty || companyName.count > 200 { problems["company_name"] = "must be 1 to 200 characters" }
-        guard problems.isEmpty else { throw AppError.validation("The signup request is invalid.", fields: problems) }
+        check.require(Self.looksLikeEmail(email), "email", "must be a valid email address")
+        check.require(password.count >= 8, "password", "must be at least 8 characters")
+        check.require(password.utf8.count <= 1024, "password", "must be at most 1024 bytes")
+        let fullName = check.text(fullName, "full_name", length: 1...200)
+        let companyName = check.text(companyName, "company_name", length: 1...200)
+        try check.finish("The signup request is invalid.")
         return SignupRequest(email: email, password: password, fullName: fullName, companyName: companyName)
     }
+
+    static let example = SignupRequest(
+        email: "ada@example.com", password: "correct horse battery staple", fullName: "Ada Lovelace", companyName: "Acme")
 
     static func looksLikeEmail(_ email: String) -> Bool {
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
@@ -52,8 +52,6 @@ struct SignupPayload: Codable, Sendable {
         case companyName = "company_name", passwordHash = "password_hash"
     }
 
-    var schema: SchemaName { .tenant(workspaceID) }
-
     /// `acme-inc-1a2b3c`: readable, and unique because of the workspace id's tail.
     var slug: String {
         let base = companyName.lowercased().folding(options: .diacriticInsensitive, locale: nil)
@@ -65,7 +63,7 @@ struct SignupPayload: Codable, Sendable {
 }
 
 /// A finished signup: the owner's first session and their workspace.
-struct SignupResult: Codable, Sendable, ResponseEncodable {
+struct SignupResult: APIModel {
     let accessToken: String
     let refreshToken: String
     let tokenType: String
@@ -78,4 +76,8 @@ struct SignupResult: Codable, Sendable, ResponseEncodable {
         case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type"
         case expiresIn = "expires_in", userID = "user_id", workspaceID = "workspace_id", workspaceName = "workspace_name"
     }
+
+    static let example = SignupResult(
+        accessToken: Session.example.accessToken, refreshToken: Session.example.refreshToken, tokenType: "bearer", expiresIn: 900,
+        userID: UserRepository.Profile.example.id, workspaceID: JobSnapshot.example.workspaceID!, workspaceName: "Acme")
 }

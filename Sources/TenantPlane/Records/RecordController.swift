@@ -1,86 +1,37 @@
 import Foundation
-import Hummingbird
 import PlatformCore
 
-struct RecordController: Sendable {
-    let repository: RecordRepository
-
-    func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.post("records", use: create)
-        group.get("records", use: list)
-        group.get("records/:id", use: show)
-        group.patch("records/:id", use: update)
-        group.delete("records/:id", use: delete)
-    }
-
-    struct CreateRequest: Decodable {
-        let recordsetID: UUID
-        let data: JSONValue
-
-        enum CodingKeys: String, CodingKey { case recordsetID = "recordset_id", data }
-    }
-
-    struct UpdateRequest: Decodable {
-        let data: JSONValue
-    }
-
-    @Sendable func create(_ request: Request, context: TenantContext) async throws -> EncodedResponse<Record> {
-        try context.require(.recordsWrite)
-        let body = try await request.decodeJSON(as: CreateRequest.self, context: context)
-        try Self.requireObject(body.data)
-        guard let record = try await repository.create(
-            in: context.tenant, recordsetID: body.recordsetID, data: body.data,
-            by: context.principal.actingUserID, logger: context.logger)
-        else { throw RecordsetController.notFound }
-        return .created(record)
-    }
-
-    @Sendable func list(_ request: Request, context: TenantContext) async throws -> ListResponse<Record> {
-        try context.require(.recordsRead)
-        let page = try Page(request)
-        var recordsetID: UUID?
-        if let raw = request.uri.queryParameters["recordset_id"] {
-            guard let id = UUID(uuidString: String(raw)) else {
-                throw AppError.badRequest("invalid_query", "recordset_id must be a UUID.")
-            }
-            recordsetID = id
-        }
-        let (items, total) = try await repository.list(in: context.tenant, recordsetID: recordsetID, page: page, logger: context.logger)
-        return ListResponse(items: items, total: total, page: page)
-    }
-
-    @Sendable func show(_ request: Request, context: TenantContext) async throws -> Record {
-        try context.require(.recordsRead)
-        guard let record = try await repository.find(try context.parameters.requireUUID("id"), in: context.tenant, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return record
-    }
-
-    @Sendable func update(_ request: Request, context: TenantContext) async throws -> Record {
-        try context.require(.recordsWrite)
-        let id = try context.parameters.requireUUID("id")
-        let body = try await request.decodeJSON(as: UpdateRequest.self, context: context)
-        try Self.requireObject(body.data)
-        guard let record = try await repository.update(id, in: context.tenant, merging: body.data, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return record
-    }
-
-    @Sendable func delete(_ request: Request, context: TenantContext) async throws -> HTTPResponse.Status {
-        try context.require(.recordsWrite)
-        guard try await repository.trash(try context.parameters.requireUUID("id"), in: context.tenant, logger: context.logger) else {
-            throw Self.notFound
-        }
-        return .noContent
-    }
-
+struct RecordController {
     static let notFound = AppError.notFound("record_not_found", "No record with this id in this workspace.")
 
-    private static func requireObject(_ data: JSONValue) throws {
-        guard data.objectValue != nil else {
-            throw AppError.validation("The record is invalid.", fields: ["data": "must be a JSON object"])
+    static let create = Endpoint(
+        .post, "/api/v1/records", "Create a record in a recordset", body: Record.New.self, returns: Record.self,
+        status: .created, errors: [ErrorCase(RecordsetController.notFound)])
+    static let list = Endpoint(.get, "/api/v1/records", "List records, optionally of one recordset", query: Record.Filter.self, returns: ListResponse<Record>.self)
+    static let show = Endpoint(.get, "/api/v1/records/{record_id}", "Get a record", returns: Record.self, errors: [ErrorCase(notFound)])
+    static let update = Endpoint(
+        .patch, "/api/v1/records/{record_id}", "Merge keys into a record's data", body: Record.Change.self, returns: Record.self,
+        errors: [ErrorCase(notFound)])
+    static let delete = Endpoint(
+        .delete, "/api/v1/records/{record_id}", "Move a record to the trash", returns: NoContent.self, status: .noContent,
+        errors: [ErrorCase(notFound)])
+
+    func addRoutes(to routes: RouteTable) {
+        routes.tenant(Self.create, .recordsWrite) { input, context in
+            try await RecordRepository(context).create(input.body, by: context.memberID).orNotFound(RecordsetController.notFound)
+        }
+        routes.tenant(Self.list, .recordsRead) { input, context in
+            try await RecordRepository(context).list(input.query)
+        }
+        routes.tenant(Self.show, .recordsRead) { input, context in
+            try await RecordRepository(context).find(input.id("record_id")).orNotFound(Self.notFound)
+        }
+        routes.tenant(Self.update, .recordsWrite) { input, context in
+            try await RecordRepository(context).merge(input.id("record_id"), input.body).orNotFound(Self.notFound)
+        }
+        routes.tenant(Self.delete, .recordsWrite) { input, context in
+            guard try await RecordRepository(context).trash(input.id("record_id")) else { throw Self.notFound }
+            return NoContent()
         }
     }
 }

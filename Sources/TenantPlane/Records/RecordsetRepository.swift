@@ -1,86 +1,46 @@
 import Foundation
-import Hummingbird
 import Logging
 import PlatformCore
-import PostgresNIO
 
-struct Recordset: ResponseEncodable, Sendable {
-    let id: UUID
-    let name: String
-    let description: String
-    let createdBy: UUID?
-    let createdAt: Date
-    let updatedAt: Date
+struct RecordsetRepository {
+    let db: TenantDatabase
+    let logger: Logger
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, description, createdBy = "created_by", createdAt = "created_at", updatedAt = "updated_at"
+    init(_ context: TenantContext) {
+        db = context.db
+        logger = context.logger
     }
 
-    typealias Row = (UUID, String, String, UUID?, Date, Date, Int)
-    init(_ row: Row) {
-        (id, name, description, createdBy, createdAt, updatedAt, _) = row
+    func create(_ new: Recordset.New, by member: UUID?) async throws -> Recordset {
+        try await db.first(Recordset.self, """
+            INSERT INTO \(db.table("recordsets")) (name, description, created_by)
+            VALUES (\(new.name), \(new.description ?? ""), \(member))
+            RETURNING \(Recordset.columns)
+            """, logger: logger)!
     }
-}
 
-/// Recordsets of one tenant. Deleting moves a recordset to the trash (`deleted_at`).
-struct RecordsetRepository: Sendable {
-    let client: PostgresClient
+    func list(_ page: Page) async throws -> ListResponse<Recordset> {
+        try await db.list(Recordset.self, "FROM \(db.table("recordsets")) WHERE deleted_at IS NULL", orderBy: "created_at, id", page: page, logger: logger)
+    }
 
-    func create(in tenant: Tenant, name: String, description: String, by userID: UUID?, logger: Logger) async throws -> Recordset {
-        let members = tenant.schema.table("members")
-        let rows = try await client.query("""
-            INSERT INTO \(tenant.schema.table("recordsets")) (name, description, created_by)
-            VALUES (\(name), \(description), (SELECT id FROM \(members) WHERE user_id = \(userID)))
-            RETURNING id, name, description, created_by, created_at, updated_at, 1
+    func find(_ id: UUID) async throws -> Recordset? {
+        try await db.first(Recordset.self, """
+            SELECT \(Recordset.columns) FROM \(db.table("recordsets")) WHERE id = \(id) AND deleted_at IS NULL
             """, logger: logger)
-        return try await Self.decode(rows).items[0]
     }
 
-    func list(in tenant: Tenant, page: Page, logger: Logger) async throws -> (items: [Recordset], total: Int) {
-        let table = tenant.schema.table("recordsets")
-        let result = try await Self.decode(client.query("""
-            SELECT id, name, description, created_by, created_at, updated_at, count(*) OVER ()::int
-            FROM \(table) WHERE deleted_at IS NULL
-            ORDER BY created_at, id LIMIT \(page.limit) OFFSET \(page.offset)
-            """, logger: logger))
-        if result.items.isEmpty && page.offset > 0 {
-            let total = try await client.query("SELECT count(*)::int FROM \(table) WHERE deleted_at IS NULL", logger: logger)
-                .collect().first?.decode(Int.self) ?? 0
-            return ([], total)
-        }
-        return result
+    func update(_ id: UUID, _ change: Recordset.Change) async throws -> Recordset? {
+        var changes = Assignments()
+        changes.set("name", change.name)
+        changes.set("description", change.description.clearingTo(""))
+        changes.setNow("updated_at")
+        return try await db.first(Recordset.self, """
+            UPDATE \(db.table("recordsets")) SET \(changes) WHERE id = \(id) AND deleted_at IS NULL
+            RETURNING \(Recordset.columns)
+            """, logger: logger)
     }
 
-    func find(_ id: UUID, in tenant: Tenant, logger: Logger) async throws -> Recordset? {
-        try await Self.decode(client.query("""
-            SELECT id, name, description, created_by, created_at, updated_at, 1
-            FROM \(tenant.schema.table("recordsets")) WHERE id = \(id) AND deleted_at IS NULL
-            """, logger: logger)).items.first
-    }
-
-    func update(_ id: UUID, in tenant: Tenant, name: String?, description: String?, logger: Logger) async throws -> Recordset? {
-        try await Self.decode(client.query("""
-            UPDATE \(tenant.schema.table("recordsets"))
-            SET name = COALESCE(\(name), name), description = COALESCE(\(description), description), updated_at = now()
-            WHERE id = \(id) AND deleted_at IS NULL
-            RETURNING id, name, description, created_by, created_at, updated_at, 1
-            """, logger: logger)).items.first
-    }
-
-    func trash(_ id: UUID, in tenant: Tenant, logger: Logger) async throws -> Bool {
-        try await client.query("""
-            UPDATE \(tenant.schema.table("recordsets")) SET deleted_at = now(), updated_at = now()
-            WHERE id = \(id) AND deleted_at IS NULL RETURNING id
-            """, logger: logger).collect().count == 1
-    }
-
-    private static func decode(_ rows: PostgresRowSequence) async throws -> (items: [Recordset], total: Int) {
-        var items: [Recordset] = []
-        var total = 0
-        for try await row in rows.decode(Recordset.Row.self) {
-            items.append(Recordset(row))
-            total = row.6
-        }
-        return (items, total)
+    func trash(_ id: UUID) async throws -> Bool {
+        try await db.softDelete(db.table("recordsets"), id: id, logger: logger)
     }
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Migrator
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformServer
 import PostgresNIO
 

@@ -5,7 +5,7 @@ import Hummingbird
 import Logging
 import Migrator
 import PlatformAuth
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformServer
 
 /// Signup-to-ready through the real path (HTTP signup, job queue, worker, argon2id, schema,
@@ -30,7 +30,7 @@ struct BenchProvisionCommand: AsyncParsableCommand {
             config.workerConcurrency = workerConcurrency
             config.maximumConnections = workerConcurrency * 2 + 4
             let portBox = PortBox()
-            let app = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: quiet)
+            let (app, _) = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: quiet)
             let platform = try await withThrowingTaskGroup(of: (latencies: [Double], wall: Double)?.self) { group in
                 group.addTask {
                     try await app.run()

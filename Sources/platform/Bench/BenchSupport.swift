@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Migrator
-import PlatformCore
+@_spi(TenantProvisioning) import PlatformCore
 import PlatformServer
 import PostgresNIO
 

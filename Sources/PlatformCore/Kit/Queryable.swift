@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Something SQL runs on: the control pool, a tenant's scoped handle, a connection in a transaction.
+/// The helpers below are the one way rows, lists and soft deletes are read and written.
+public protocol Queryable: Sendable {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
+}
+
+extension Queryable {
+    public func all<R: Row>(_ type: R.Type, _ query: PostgresQuery, logger: Logger) async throws -> [R] {
+        var items: [R] = []
+        for try await row in try await run(query, logger: logger) { items.append(try R(row: RowReader(row))) }
+        return items
+    }
+
+    public func first<R: Row>(_ type: R.Type, _ query: PostgresQuery, logger: Logger) async throws -> R? {
+        for try await row in try await run(query, logger: logger) { return try R(row: RowReader(row)) }
+        return nil
+    }
+
+    /// The first column of the first row.
+    public func value<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> T? {
+        for try await value in try await run(query, logger: logger).decode(T.self) { return value }
+        return nil
+    }
+
+    /// Runs a statement; returns how many rows it returned (use `RETURNING` to count what changed).
+    @discardableResult
+    public func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {
+        var count = 0
+        for try await _ in try await run(query, logger: logger) { count += 1 }
+        return count
+    }
+
+    /// One page of `SELECT <columns> <from> ORDER BY <order>`, with the total in the same round
+    /// trip (a window count); a page past the end costs one more count.
+    /// `from` is the `FROM … WHERE …` part, with its bind parameters.
+    public func list<R: TableRow & APIModel>(
+        _ type: R.Type, _ from: PostgresQuery, orderBy: StaticString, page: Page, logger: Logger
+    ) async throws -> ListResponse<R> {
+        var binds = from.binds
+        binds.append(page.limit)
+        binds.append(page.offset)
+        let sql = "SELECT \(R.columns.sql), count(*) OVER ()::int AS \"_total\" \(from.sql) ORDER BY \(orderBy)"
+            + " LIMIT $\(binds.count - 1) OFFSET $\(binds.count)"
+        var items: [R] = []
+        var total = 0
+        for try await row in try await run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            let reader = RowReader(row)
+            items.append(try R(row: reader))
+            total = try reader("_total")
+        }
+        if items.isEmpty && page.offset > 0 {
+            total = try await value(Int.self, PostgresQuery(unsafeSQL: "SELECT count(*)::int \(from.sql)", binds: from.binds), logger: logger) ?? 0
+        }
+        return ListResponse(items: items, total: total, page: page)
+    }
+
+    /// Moves a row to the trash (`deleted_at`); false when there is no live row with this id.
+    public func softDelete(_ table: QualifiedTable, id: UUID, logger: Logger) async throws -> Bool {
+        try await execute("""
+            UPDATE \(table) SET deleted_at = now(), updated_at = now()
+            WHERE id = \(id) AND deleted_at IS NULL RETURNING id
+            """, logger: logger) == 1
+    }
+}
+
+extension PostgresClient: Queryable {
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
+    }
+}
+
+extension PostgresConnection: Queryable {
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
+    }
+}
+
+extension Optional {
+    /// The value, or the given 404.
+    public func orNotFound(_ error: AppError) throws -> Wrapped {
+        guard let self else { throw error }
+        return self
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HTTPTypes
+
+/// A registered endpoint, its types erased: what the OpenAPI document, the router test and the
+/// isolation sweep read.
+public struct APIOperation: Sendable {
+    public let method: HTTPRequest.Method
+    public let path: String
+    public let summary: String
+    public let access: Access
+    public let status: HTTPResponse.Status
+    public let isIdempotent: Bool
+    public let pathParameters: [String]
+    public let hasBody: Bool
+    public let hasQuery: Bool
+    /// Every error this operation may answer: its own, its access rule's and its input's.
+    public let errors: [ErrorCase]
+    /// The request body's example, for the sweep and the document.
+    public let bodyExample: JSONValue?
+    let describe: @Sendable (inout SchemaReflector) throws -> Schemas
+
+    struct Schemas {
+        var body: JSONSchema?
+        var query: JSONSchema?
+        var output: OutputDescription
+    }
+
+    init<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, access: Access) {
+        method = endpoint.method
+        path = endpoint.path
+        summary = endpoint.summary
+        self.access = access
+        status = endpoint.status
+        isIdempotent = endpoint.isIdempotent
+        pathParameters = endpoint.pathParameters
+        hasBody = B.self != NoBody.self
+        hasQuery = Q.self != NoQuery.self
+        bodyExample = (B.self as? any APIModel.Type).flatMap { try? JSONValue(encoding: $0.example) }
+        var errors = Set(endpoint.errors)
+        errors.formUnion(Self.errors(for: access))
+        if !pathParameters.isEmpty { errors.insert(ErrorCase(.badRequest, "invalid_id")) }
+        if hasQuery { errors.insert(ErrorCase(.badRequest, "invalid_query")) }
+        if hasBody {
+            errors.formUnion([ErrorCase(.invalidJSON), ErrorCase(.payloadTooLarge), .validation])
+        }
+        if endpoint.isIdempotent {
+            errors.formUnion([ErrorCase(IdempotencyStore.inFlight), ErrorCase(IdempotencyStore.reused)])
+        }
+        self.errors = errors.sorted()
+        describe = { reflector in
+            Schemas(
+                body: B.self == NoBody.self ? nil : try reflector.schema(for: B.self),
+                query: Q.self == NoQuery.self ? nil : try reflector.schema(for: Q.self),
+                output: try O.describe(&reflector))
+        }
+    }
+
+    /// What the gates in front of the handler may answer.
+    static func errors(for access: Access) -> [ErrorCase] {
+        let authentication: [AppError] = [
+            .unauthenticated(), .invalidAuthorization, .invalidToken, .invalidAPIKey, .apiKeyRevoked, .apiKeyExpired, .apiKeyDisabled,
+            .tooManyRequests(retryAfter: 1, ""),
+        ]
+        let workspace: [AppError] = [
+            .workspaceRequired, .invalidWorkspaceID, .workspaceForbidden, .workspaceSuspended, .workspaceNotReady,
+            .insufficientPermissions(.member),
+        ]
+        let cases: [AppError] = switch access {
+        case .open: []
+        case .authenticated: authentication
+        case .workspace: authentication + workspace
+        case .tenant: authentication + workspace + [.migrationRequired, TenantPools.placementUnavailable]
+        }
+        return cases.map(ErrorCase.init)
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// The one way to add a route. Each registration method fixes the operation's access rule and the
+/// context its handler receives; the table checks the rule before the handler runs, decodes its
+/// input, and remembers the operation for the OpenAPI document and the isolation sweep.
+public final class RouteTable {
+    public private(set) var operations: [APIOperation] = []
+    let router: Router<AppRequestContext>
+    let gates: Gates
+
+    public init(router: Router<AppRequestContext>, gates: Gates) {
+        self.router = router
+        self.gates = gates
+    }
+
+    /// Anyone may call it.
+    public func open<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, OpenContext) async throws -> O) {
+        let gates = self.gates
+        register(endpoint, access: .open, handler) { _, context in
+            (OpenContext(logger: context.logger, principal: nil), gates.controlIdempotency)
+        }
+    }
+
+    /// Any signed-in user or API key.
+    public func authenticated<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, AuthenticatedContext) async throws -> O) {
+        let gates = self.gates
+        register(endpoint, access: .authenticated, handler) { request, context in
+            let (principal, logger) = try await gates.authenticate(request, context.logger)
+            return (AuthenticatedContext(principal: principal, logger: logger), gates.controlIdempotency)
+        }
+    }
+
+    /// A control-plane operation on the caller's workspace, allowed by `permission`.
+    public func workspace<B, Q, O>(
+        _ endpoint: Endpoint<B, Q, O>, _ permission: Permission,
+        _ handler: @escaping @Sendable (Input<B, Q>, WorkspaceContext) async throws -> O
+    ) {
+        let gates = self.gates
+        register(endpoint, access: .workspace(permission), handler) { request, context in
+            let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
+            return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency)
+        }
+    }
+
+    /// Tenant data in the caller's workspace, allowed by `permission`; the schema must be current.
+    public func tenant<B, Q, O>(
+        _ endpoint: Endpoint<B, Q, O>, _ permission: Permission,
+        _ handler: @escaping @Sendable (Input<B, Q>, TenantContext) async throws -> O
+    ) {
+        let gates = self.gates
+        register(endpoint, access: .tenant(permission), handler) { request, context in
+            let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
+            guard membership.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
+            let db = try gates.tenants.database(for: membership)
+            let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger)
+            return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")))
+        }
+    }
+
+    private func register<B, Q, O, C: Sendable>(
+        _ endpoint: Endpoint<B, Q, O>, access: Access,
+        _ handler: @escaping @Sendable (Input<B, Q>, C) async throws -> O,
+        gate: @escaping @Sendable (Request, AppRequestContext) async throws -> (C, IdempotencyStore)
+    ) {
+        precondition(!operations.contains { $0.method == endpoint.method && $0.path == endpoint.path }, "\(endpoint.method) \(endpoint.path) is registered twice")
+        operations.append(APIOperation(endpoint, access: access))
+        let parameters = endpoint.pathParameters
+        let readsBody = B.self != NoBody.self
+        router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
+            let (scoped, store) = try await gate(request, context)
+            var request = request
+            let body = readsBody ? try await request.collectBody(upTo: context.maxUploadSize) : nil
+            let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters)
+            guard endpoint.isIdempotent, let key = request.headers[IdempotencyStore.header] else {
+                return try await handler(input, scoped).response(status: endpoint.status)
+            }
+            let scope = "\(endpoint.method) \(endpoint.path) \(Self.scopeOwner(scoped))"
+            return try await store.respond(key: key, scope: scope, body: body, status: endpoint.status, logger: context.logger) {
+                guard let model = try await handler(input, scoped) as? any APIModel else {
+                    preconditionFailure("\(endpoint.path): an idempotent operation answers a JSON model")
+                }
+                return ByteBuffer(bytes: try JSONEncoder.platform.encode(model))
+            }
+        }
+    }
+
+    /// Whose idempotency keys these are: keys of different callers never collide.
+    private static func scopeOwner(_ context: some Sendable) -> String {
+        switch context {
+        case let context as AuthenticatedContext: context.principal.scopeName
+        case let context as WorkspaceContext: "\(context.workspaceID) \(context.principal.scopeName)"
+        case let context as TenantContext: context.principal.scopeName
+        default: "anonymous"
+        }
+    }
+}
+
+/// What every route shares before its handler: the authenticator, the workspace lookup, the
+/// tenant pools. The composition root builds it from the control plane's parts.
+public struct Gates: Sendable {
+    let authenticator: any Authenticating
+    let workspaces: any WorkspaceResolving
+    let tenants: TenantPools
+    let tenantVersion: Int
+    let controlIdempotency: IdempotencyStore
+
+    public init(authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient) {
+        self.authenticator = authenticator
+        self.workspaces = workspaces
+        self.tenants = tenants
+        self.tenantVersion = tenantVersion
+        self.controlIdempotency = IdempotencyStore(db: control, table: SchemaName.control.table("idempotency_keys"))
+    }
+
+    func authenticate(_ request: Request, _ logger: Logger) async throws -> (Principal, Logger) {
+        guard let principal = try await authenticator.authenticate(request, logger: logger) else { throw AppError.unauthenticated() }
+        var logger = logger
+        switch principal {
+        case .user(let id): logger[metadataKey: "user_id"] = "\(id)"
+        case .apiKey(let key): logger[metadataKey: "api_key_id"] = "\(key.id)"
+        }
+        return (principal, logger)
+    }
+
+    /// The principal, the workspace it names (`X-Workspace-Id`, or the key's own), and the proof
+    /// that it may act there as `permission` asks.
+    func workspace(_ request: Request, _ logger: Logger, _ permission: Permission) async throws -> (Principal, WorkspaceMembership, Logger) {
+        var (principal, logger) = try await authenticate(request, logger)
+        let workspaceID: UUID
+        if let raw = request.headers[Self.workspaceHeader] {
+            guard let parsed = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)) else { throw AppError.invalidWorkspaceID }
+            workspaceID = parsed
+        } else if case .apiKey(let key) = principal {
+            workspaceID = key.workspaceID
+        } else {
+            throw AppError.workspaceRequired
+        }
+        logger[metadataKey: "workspace_id"] = "\(workspaceID)"
+        if case .apiKey(let key) = principal, key.workspaceID != workspaceID { throw AppError.workspaceForbidden }
+        guard let membership = try await workspaces.membership(workspaceID: workspaceID, principal: principal, logger: logger) else {
+            throw AppError.workspaceForbidden
+        }
+        switch membership.status {
+        case "active": break
+        case "provisioning": throw AppError.workspaceNotReady
+        case "suspended": throw AppError.workspaceSuspended
+        default: throw AppError.workspaceForbidden
+        }
+        guard permission.allows(principal, role: membership.role) else { throw AppError.insufficientPermissions(permission) }
+        return (principal, membership, logger)
+    }
+
+    public static let workspaceHeader = HTTPField.Name("X-Workspace-Id")!
+}
+
+extension Principal {
+    var scopeName: String {
+        switch self {
+        case .user(let id): "user:\(id)"
+        case .apiKey(let key): "key:\(key.id)"
+        }
+    }
+}

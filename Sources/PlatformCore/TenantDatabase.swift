@@ -1,0 +1,70 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The only way tenant code reaches SQL: one workspace's schema on the pool its placement names.
+/// Only `RouteTable` (after checking access) and the provisioning SPI can make one, and tables are
+/// named only through it, so a tenant handler cannot address another schema or the control plane.
+/// Statements are schema-qualified (one round trip each); nothing ever sets a session search_path.
+public struct TenantDatabase: Queryable {
+    let client: PostgresClient
+    let schema: SchemaName
+    public let workspaceID: UUID
+
+    init(client: PostgresClient, workspaceID: UUID) {
+        self.client = client
+        self.workspaceID = workspaceID
+        self.schema = .tenant(workspaceID)
+    }
+
+    /// A table of this workspace, for `PostgresQuery` interpolation.
+    public func table(_ name: StaticString) -> QualifiedTable { schema.table(name) }
+
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger)
+    }
+
+    /// Several statements in one transaction.
+    public func transaction<T: Sendable>(logger: Logger, _ body: (TenantTransaction) async throws -> T) async throws -> T {
+        try await client.withTransaction(logger: logger) { connection in
+            try await body(TenantTransaction(connection: connection, schema: schema))
+        }
+    }
+}
+
+/// A transaction in one workspace's schema.
+public struct TenantTransaction: Queryable {
+    let connection: PostgresConnection
+    let schema: SchemaName
+
+    public func table(_ name: StaticString) -> QualifiedTable { schema.table(name) }
+
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+}
+
+/// The tenant pools, one per database server a workspace can be placed on (`workspaces.placement`).
+/// They connect as the tenant role, which has no privilege on the `control` schema.
+public struct TenantPools: Sendable {
+    let pools: [String: PostgresClient]
+
+    public init(_ pools: [String: PostgresClient]) { self.pools = pools }
+
+    public static let primary = "primary"
+    /// The database role the tenant pools connect as (created by a control migration).
+    public static let role = "platform_tenant"
+    public static let placementUnavailable = AppError.unavailable(
+        "placement_unavailable", "The workspace's database server is not available here; try again shortly.", retryAfter: 30)
+
+    func database(for membership: WorkspaceMembership) throws -> TenantDatabase {
+        try database(workspaceID: membership.workspaceID, placement: membership.placement)
+    }
+
+    /// For provisioning and seeding, outside a request.
+    @_spi(TenantProvisioning)
+    public func database(workspaceID: UUID, placement: String = TenantPools.primary) throws -> TenantDatabase {
+        guard let client = pools[placement] else { throw Self.placementUnavailable }
+        return TenantDatabase(client: client, workspaceID: workspaceID)
+    }
+}
