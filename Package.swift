@@ -118,6 +118,9 @@ let package = Package(
             name: "TenantPlaneTests",
             dependencies: ["TenantPlane", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
+            name: "PlatformServerTests",
+            dependencies: ["PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
             name: "VisibilityEngineTests",
             dependencies: [
                 "VisibilityEngine",

@@ -54,12 +54,12 @@ public enum JSONValue: Sendable, Hashable, Codable, PostgresCodable {
 extension JSONValue {
     /// Any `Encodable` value as JSON (job payloads and results are stored as `jsonb`).
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder.platform.encode(value))
     }
 
     /// This JSON read back as a `Decodable` type.
     public func decoded<T: Decodable>(as type: T.Type) throws -> T {
-        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(self))
+        try JSONDecoder.platform.decode(T.self, from: JSONEncoder.platform.encode(self))
     }
 }
 

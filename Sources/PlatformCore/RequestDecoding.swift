@@ -3,12 +3,38 @@ import Hummingbird
 
 /// JSON request bodies: malformed JSON is a 400, missing or mistyped fields a 422 naming them.
 enum JSONBody {
-    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+    /// `fields`: the body's documented keys, when it has a fixed set; any other key is a 422, so a
+    /// misspelt field is reported rather than silently ignored.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer, fields: Set<String>? = nil) throws -> T {
         guard buffer.readableBytes > 0 else { throw AppError.invalidJSON }
+        let data = Data(buffer: buffer)
+        let value: T
         do {
-            return try JSONDecoder.platform.decode(T.self, from: Data(buffer: buffer))
+            value = try JSONDecoder.platform.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw Self.appError(for: error)
+        }
+        if let fields, let keys = try? JSONDecoder().decode(TopLevelKeys.self, from: data).keys {
+            let unknown = keys.filter { !fields.contains($0) }
+            guard unknown.isEmpty else {
+                throw AppError.validation(
+                    "The request has fields this operation does not take.",
+                    fields: Dictionary(uniqueKeysWithValues: unknown.map { ($0, "is not a field of this request") }))
+            }
+        }
+        return value
+    }
+
+    private struct TopLevelKeys: Decodable {
+        struct Key: CodingKey {
+            let stringValue: String
+            init?(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { nil }
+        }
+        let keys: [String]
+        init(from decoder: any Decoder) throws {
+            keys = try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue)
         }
     }
 

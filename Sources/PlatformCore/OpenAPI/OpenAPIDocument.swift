@@ -13,7 +13,7 @@ public enum OpenAPIDocument {
             paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = try describe(operation, schemas, reflector.components)
         }
         var schemas = reflector.components.jsonValue().objectValue ?? [:]
-        schemas["Error"] = errorSchema(codes: nil)
+        schemas["Error"] = errorSchema
         return .object([
             "openapi": "3.1.0",
             "info": .object([
@@ -27,6 +27,18 @@ public enum OpenAPIDocument {
             "paths": .object(paths.mapValues { .object($0) }),
             "components": .object([
                 "schemas": .object(schemas),
+                "parameters": [
+                    "WorkspaceID": [
+                        "name": "X-Workspace-Id", "in": "header", "required": false,
+                        "description": "The workspace to act in. Required with a user's token; an API key implies its own workspace.",
+                        "schema": JSONSchema.string(format: "uuid").jsonValue(),
+                    ],
+                    "IdempotencyKey": [
+                        "name": "Idempotency-Key", "in": "header", "required": false,
+                        "description": "Replays the first successful response to every retry with the same key and body (24 hours).",
+                        "schema": ["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"],
+                    ],
+                ],
                 "securitySchemes": .object([
                     "bearerAuth": .object([
                         "type": "http", "scheme": "bearer",
@@ -64,20 +76,8 @@ public enum OpenAPIDocument {
         var parameters: [JSONValue] = operation.pathParameters.map { name in
             ["name": .string(name), "in": "path", "required": true, "schema": JSONSchema.string(format: "uuid").jsonValue()]
         }
-        if operation.access.isWorkspaceScoped {
-            parameters.append([
-                "name": "X-Workspace-Id", "in": "header", "required": false,
-                "description": "The workspace to act in. Required with a user's token; an API key implies its own workspace.",
-                "schema": JSONSchema.string(format: "uuid").jsonValue(),
-            ])
-        }
-        if operation.isIdempotent {
-            parameters.append([
-                "name": "Idempotency-Key", "in": "header", "required": false,
-                "description": "Replays the first successful response to every retry with the same key and body (24 hours).",
-                "schema": JSONValue.object(["type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"]),
-            ])
-        }
+        if operation.access.isWorkspaceScoped { parameters.append(["$ref": "#/components/parameters/WorkspaceID"]) }
+        if operation.isIdempotent { parameters.append(["$ref": "#/components/parameters/IdempotencyKey"]) }
         if let query = schemas.query {
             parameters += queryParameters(query, components)
         }
@@ -92,8 +92,9 @@ public enum OpenAPIDocument {
         for (status, cases) in byStatus {
             let codes = cases.map(\.code).sorted()
             responses[String(status)] = [
-                "description": .string("\(HTTPResponse.Status(code: status).reasonPhrase): \(codes.joined(separator: ", "))"),
-                "content": ["application/json": ["schema": errorSchema(codes: codes)]],
+                "description": .string("\(cases[0].status.reasonPhrase): \(codes.joined(separator: ", "))"),
+                "x-error-codes": .array(codes.map(JSONValue.string)),
+                "content": ["application/json": ["schema": ["$ref": .string(JSONSchema.componentPrefix + "Error")]]],
             ]
         }
         object["responses"] = .object(responses)
@@ -147,16 +148,14 @@ public enum OpenAPIDocument {
         return copy
     }
 
-    /// `{"error": {"code", "message", "details"?}}`, with the codes this status may carry.
-    static func errorSchema(codes: [String]?) -> JSONValue {
-        var code: [String: JSONValue] = ["type": "string"]
-        if let codes { code["enum"] = .array(codes.map(JSONValue.string)) }
-        return [
+    /// `{"error": {"code", "message", "details"?}}`; each response lists its codes in `x-error-codes`.
+    static var errorSchema: JSONValue {
+        [
             "type": "object", "required": ["error"], "additionalProperties": false,
             "properties": [
                 "error": [
                     "type": "object", "required": ["code", "message"], "additionalProperties": false,
-                    "properties": ["code": .object(code), "message": ["type": "string"], "details": [:]],
+                    "properties": ["code": ["type": "string", "pattern": "^[a-z][a-z0-9_]*$"], "message": ["type": "string"], "details": [:]],
                 ],
             ],
         ]

@@ -19,7 +19,7 @@ public struct Input<Body: Sendable, Query: Sendable>: Sendable {
 extension Input where Body: RequestBody, Query: QueryParameters {
     /// Path ids first (400 `invalid_id`), then the query (400 `invalid_query`), then the body
     /// (400 `invalid_json`, 413, 422 with every bad field).
-    init(request: Request, body: ByteBuffer?, context: AppRequestContext, pathParameters: [String]) async throws {
+    init(request: Request, body: ByteBuffer?, context: AppRequestContext, pathParameters: [String], bodyFields: Set<String>?) async throws {
         var ids: [String: UUID] = [:]
         for name in pathParameters {
             guard let raw = context.parameters.get(name), let id = UUID(uuidString: raw) else {
@@ -38,7 +38,7 @@ extension Input where Body: RequestBody, Query: QueryParameters {
         if Body.self == NoBody.self {
             self.body = NoBody() as! Body
         } else {
-            self.body = try JSONBody.decode(Body.self, from: body ?? ByteBuffer()).validated()
+            self.body = try JSONBody.decode(Body.self, from: body ?? ByteBuffer(), fields: bodyFields).validated()
         }
     }
 }

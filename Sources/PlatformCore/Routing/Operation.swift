@@ -17,12 +17,13 @@ public struct APIOperation: Sendable {
     public let errors: [ErrorCase]
     /// The request body's example, for the sweep and the document.
     public let bodyExample: JSONValue?
-    let describe: @Sendable (inout SchemaReflector) throws -> Schemas
+    /// Reflects the operation's body, query and answer into `reflector`'s components.
+    public let describe: @Sendable (inout SchemaReflector) throws -> Schemas
 
-    struct Schemas {
-        var body: JSONSchema?
-        var query: JSONSchema?
-        var output: OutputDescription
+    public struct Schemas: Sendable {
+        public var body: JSONSchema?
+        public var query: JSONSchema?
+        public var output: OutputDescription
     }
 
     init<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, access: Access) {
@@ -44,7 +45,7 @@ public struct APIOperation: Sendable {
             errors.formUnion([ErrorCase(.invalidJSON), ErrorCase(.payloadTooLarge), .validation])
         }
         if endpoint.isIdempotent {
-            errors.formUnion([ErrorCase(IdempotencyStore.inFlight), ErrorCase(IdempotencyStore.reused)])
+            errors.formUnion([ErrorCase(IdempotencyStore.inFlight), ErrorCase(IdempotencyStore.reused), ErrorCase(IdempotencyStore.invalidKey)])
         }
         self.errors = errors.sorted()
         describe = { reflector in

@@ -70,11 +70,12 @@ public final class RouteTable {
         operations.append(APIOperation(endpoint, access: access))
         let parameters = endpoint.pathParameters
         let readsBody = B.self != NoBody.self
+        let bodyFields = readsBody ? Self.fields(of: B.self) : nil
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
             let (scoped, store) = try await gate(request, context)
             var request = request
             let body = readsBody ? try await request.collectBody(upTo: context.maxUploadSize) : nil
-            let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters)
+            let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
             guard endpoint.isIdempotent, let key = request.headers[IdempotencyStore.header] else {
                 return try await handler(input, scoped).response(status: endpoint.status)
             }
@@ -86,6 +87,15 @@ public final class RouteTable {
                 return ByteBuffer(bytes: try JSONEncoder.platform.encode(model))
             }
         }
+    }
+
+    /// The keys a body type documents, when it is a fixed set (a reflected struct).
+    private static func fields<B: Decodable>(of type: B.Type) -> Set<String>? {
+        var reflector = SchemaReflector()
+        guard let reference = try? reflector.schema(for: B.self), let schema = reference.ref.flatMap({ reflector.components.schemas[$0] }),
+              schema.additionalProperties == .bool(false)
+        else { return nil }
+        return Set(schema.properties.names)
     }
 
     /// Whose idempotency keys these are: keys of different callers never collide.

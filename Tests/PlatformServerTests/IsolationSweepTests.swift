@@ -1,0 +1,107 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PlatformCore
+import PlatformTesting
+import Testing
+
+/// Tenant isolation, the first law, over every workspace-scoped operation of the route table: a
+/// new route is swept the moment it is registered. Workspace A's credentials never read or write
+/// workspace B (by header, by API key, by id), and nothing anyone tries changes A's data.
+@Suite struct IsolationSweepTests {
+    /// One id of each kind a path or body may name, made in a workspace by its owner. A new kind of
+    /// id in a path fails the sweep until it gets a seed here.
+    func seed(_ client: any TestClientProtocol, _ owner: TestAccount) async throws -> [String: UUID] {
+        func id(_ response: JSONResponse, _ field: String = "id") throws -> UUID {
+            try #require(response.json[field]?.stringValue.flatMap(UUID.init(uuidString:)), "seeding: \(response.text)")
+        }
+        let recordset = try id(await client.request(.post, "/api/v1/recordsets", json: ["name": "secret"], headers: owner.headers()))
+        let record = try id(await client.request(
+            .post, "/api/v1/records", json: ["recordset_id": .string(recordset.uuidString), "data": ["secret": "yes"]], headers: owner.headers()))
+        let key = try #require(UUID(uuidString: try await client.createAPIKey(for: owner, scopes: ["admin"], name: "owner key").id))
+        let job = try id(await client.request(.post, "/api/v1/workspace/migrate", headers: owner.headers()), "job_id")
+        return ["recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job]
+    }
+
+    func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
+        var path = operation.path
+        for name in operation.pathParameters {
+            let id = try #require(ids[name], "\(operation.method) \(operation.path): the sweep has no seed for {\(name)}; add one to seed()")
+            path = path.replacingOccurrences(of: "{\(name)}", with: id.uuidString.lowercased())
+        }
+        return path
+    }
+
+    /// The operation's example body with every id it names replaced by this workspace's seed.
+    func body(_ operation: APIOperation, _ ids: [String: UUID]) -> JSONValue? {
+        guard case .object(var fields)? = operation.bodyExample else { return operation.bodyExample }
+        for (name, id) in ids where fields[name] != nil { fields[name] = .string(id.uuidString.lowercased()) }
+        return .object(fields)
+    }
+
+    func namesAnID(_ operation: APIOperation, _ ids: [String: UUID]) -> Bool {
+        !operation.pathParameters.isEmpty || ids.keys.contains { operation.bodyExample?[$0] != nil }
+    }
+
+    /// Everything A holds, as its owner lists it.
+    func contents(_ client: any TestClientProtocol, _ owner: TestAccount, _ lists: [APIOperation]) async throws -> [String] {
+        var parts: [String] = []
+        for list in lists {
+            let items = try await client.request(.get, list.path, headers: owner.headers()).json["items"]?.arrayValue ?? []
+            parts += items.map { item in
+                ["id", "name", "data", "version", "is_active", "revoked_at", "description"].map { "\($0)=\(String(describing: item[$0]))" }
+                    .joined(separator: ",")
+            }
+        }
+        return parts.sorted()
+    }
+
+    @Test func noCredentialOfOneWorkspaceReachesAnother() async throws {
+        try await TestPlatform.run { client, platform in
+            let a = try await platform.account(.alice, via: client)
+            let b = try await platform.account(.bob, via: client)
+            let aIDs = try await seed(client, a)
+            let bIDs = try await seed(client, b)
+            let aKey = try await client.createAPIKey(for: a, scopes: ["admin"], name: "A's key")
+            let scoped = platform.inventory.operations.filter(\.access.isWorkspaceScoped)
+            let lists = scoped.filter { $0.method == .get && $0.pathParameters.isEmpty && $0.path != "/api/v1/workspace/health" }
+            #expect(scoped.count >= 17)
+            #expect(lists.count >= 3)
+            let aBefore = try await contents(client, a, lists)
+
+            for operation in scoped {
+                let path = try path(operation, bIDs), body = body(operation, bIDs)
+                let label = "\(operation.method) \(operation.path)"
+                let byHeader = try await client.request(operation.method, path, json: body, headers: a.headers(workspace: b.workspaceID))
+                #expect(byHeader.status == .forbidden && byHeader.errorCode == "workspace_forbidden", "A's token, B's header: \(label) → \(byHeader.status)")
+
+                var keyHeaders: HTTPFields = .bearer(aKey.key)
+                keyHeaders[HTTPField.Name("X-Workspace-Id")!] = b.workspaceID.uuidString
+                let byKey = try await client.request(operation.method, path, json: body, headers: keyHeaders)
+                #expect(byKey.status == .forbidden && byKey.errorCode == "workspace_forbidden", "A's key, B's header: \(label) → \(byKey.status)")
+                var xAPIKey: HTTPFields = [HTTPField.Name("X-API-Key")!: aKey.key]
+                xAPIKey[HTTPField.Name("X-Workspace-Id")!] = b.workspaceID.uuidString
+                #expect(try await client.request(operation.method, path, json: body, headers: xAPIKey).status == .forbidden, "X-API-Key: \(label)")
+
+                let unknown = try await client.request(operation.method, path, json: body, headers: a.headers(workspace: UUID()))
+                #expect(unknown.status == .forbidden && unknown.errorCode == "workspace_forbidden", "unknown workspace: \(label)")
+
+                #expect(try await client.request(operation.method, path, json: body).status == .unauthorized, "anonymous: \(label)")
+                var noHeader: HTTPFields = .bearer(a.accessToken)
+                noHeader[HTTPField.Name("X-Workspace-Id")!] = nil
+                #expect(try await client.request(operation.method, path, json: body, headers: noHeader).errorCode == "workspace_required", "\(label)")
+                #expect(try await client.request(operation.method, path, json: body, headers: a.headers(workspaceHeader: "not-a-uuid")).errorCode == "invalid_workspace_id", "\(label)")
+            }
+
+            // B, in its own workspace, names A's ids: they do not exist there.
+            for operation in scoped where namesAnID(operation, aIDs) {
+                let response = try await client.request(operation.method, try path(operation, aIDs), json: body(operation, aIDs), headers: b.headers())
+                #expect(response.status == .notFound, "B's token with A's ids: \(operation.method) \(operation.path) → \(response.status)")
+            }
+            // A's key without a header is scoped to A, and B's ids are absent there.
+            #expect(try await client.request(.get, "/api/v1/records/\(bIDs["record_id"]!)", headers: .bearer(aKey.key)).status == .notFound)
+
+            #expect(try await contents(client, a, lists) == aBefore, "A's data changed")
+        }
+    }
+}
