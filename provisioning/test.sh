@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what is missing, builds once, starts a throwaway PostgreSQL
-# cluster under .data/test (fsync off), runs every test against it, stops it.
+# cluster under .data/test (fsync off), runs every test against it, then schemathesis against a
+# running server (Python venv under .data/), and stops the cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
@@ -15,3 +16,9 @@ export PLATFORM_TEST_DATABASE_URL
 trap 'db stop >/dev/null 2>&1 || true' EXIT
 
 swift test --skip-build "$@"
+
+# The API against its own OpenAPI document: a real server, a provisioned workspace, schemathesis.
+# Skipped when the suite was filtered (arguments given), since then only part of it ran.
+if [ "$#" -eq 0 ] && [ "${PLATFORM_SKIP_SCHEMATHESIS:-0}" != "1" ]; then
+    bash provisioning/schemathesis.sh
+fi

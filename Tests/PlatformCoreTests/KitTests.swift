@@ -35,9 +35,11 @@ import Testing
         #expect(full.score == 2.5)
         #expect(full.page == Page(limit: 20, offset: 40))
 
-        let empty = try decode([("archived", "")])
-        #expect(empty.owner == nil && empty.stage == nil && empty.archived == nil && empty.tags == nil)
-        #expect(empty.page == Page())
+        let none = try decode([])
+        #expect(none.owner == nil && none.stage == nil && none.archived == nil && none.tags == nil)
+        #expect(none.page == Page())
+        #expect(throws: AppError.self, "an empty value is not an absent one") { try decode([("archived", "")]) }
+        #expect(throws: AppError.self) { try decode([("owner", "")]) }
     }
 
     @Test(arguments: [

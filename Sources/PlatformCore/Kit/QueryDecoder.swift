@@ -55,13 +55,13 @@ private struct FlatContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     var allKeys: [Key] { values.keys.compactMap { Key(stringValue: $0) } }
 
-    /// Present with a non-empty value; an empty `?x=` counts as absent.
-    func contains(_ key: Key) -> Bool { !(values[key.stringValue]?.allSatisfy(\.isEmpty) ?? true) }
+    /// Present, even empty: `?x=` is a value (and malformed for anything but a string).
+    func contains(_ key: Key) -> Bool { values[key.stringValue] != nil }
 
     func decodeNil(forKey key: Key) throws -> Bool { !contains(key) }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        let raw = values[key.stringValue]?.filter { !$0.isEmpty } ?? []
+        let raw = values[key.stringValue] ?? []
         if raw.isEmpty && !(T.self is any FlatQueryStruct.Type) {
             throw AppError.invalidQuery("The query parameter \(key.stringValue) is required.")
         }
