@@ -98,3 +98,80 @@ enum Bench {
         zip(columns, [34, 16, 16, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
     }
 }
+
+extension Bench {
+    static func which(_ tool: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            .map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs a command to its end and returns what it printed. The child starts with no signal
+    /// blocked: this process blocks some (SIGALRM among them), and pgbench's `-T` timer needs it.
+    static func output(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+        let log = FileManager.default.temporaryDirectory.appending(path: "bench-\(UUID().uuidString).log").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), all = sigset_t()
+        sigemptyset(&none)
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        guard spawned == 0 else { throw BenchError("could not start \(arguments[0]) (\(spawned))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard (status & 0x7f) == 0 && ((status >> 8) & 0xff) == 0 else {
+            throw BenchError("\(arguments.joined(separator: " ")) failed: \(text)")
+        }
+        return text
+    }
+
+    struct WrkResult: Sendable {
+        let requestsPerSecond: Double
+        let p50: String
+        let p99: String
+        let errors: Int
+    }
+
+    static func runWrk(url: String, script: URL, connections: Int, threads: Int, seconds: Int) throws -> WrkResult {
+        let text = try output(["wrk", "-t\(threads)", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script.path, url])
+        func field(_ prefix: String) -> String? {
+            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix(prefix) }?
+                .dropFirst(prefix.count).trimmingCharacters(in: .whitespaces)
+        }
+        guard let rps = field("Requests/sec:").flatMap(Double.init) else { throw BenchError("unreadable wrk output: \(text)") }
+        let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
+        return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors)
+    }
+
+    /// `pgbench -S -M prepared`: one primary-key SELECT per transaction, prepared, on persistent connections.
+    static func runPgbench(url: DatabaseURL, connections: Int, threads: Int, seconds: Int) throws -> (tps: Double, averageMs: Double) {
+        let target = ["-h", url.host, "-p", String(url.port), "-U", url.username]
+        let environment = url.password.map { ["PGPASSWORD": $0] } ?? [:]
+        _ = try output(["pgbench", "-i", "-q", "-s", "10"] + target + [url.database], environment: environment)
+        let text = try output(
+            ["pgbench", "-S", "-M", "prepared", "-n", "-c", String(connections), "-j", String(threads), "-T", String(seconds)] + target + [url.database],
+            environment: environment)
+        func number(after marker: String) -> Double? {
+            guard let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) else { return nil }
+            return line.split(separator: " ").compactMap { Double($0) }.first
+        }
+        guard let tps = number(after: "tps =") else { throw BenchError("unreadable pgbench output: \(text)") }
+        return (tps, number(after: "latency average") ?? .nan)
+    }
+}
