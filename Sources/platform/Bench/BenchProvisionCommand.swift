@@ -29,19 +29,10 @@ struct BenchProvisionCommand: AsyncParsableCommand {
             config.port = 0
             config.workerConcurrency = workerConcurrency
             config.maximumConnections = workerConcurrency * 2 + 4
-            let portBox = PortBox()
-            let (app, _) = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: quiet)
-            let platform = try await withThrowingTaskGroup(of: (latencies: [Double], wall: Double)?.self) { group in
-                group.addTask {
-                    try await app.run()
-                    return nil
-                }
-                let port = await portBox.wait()
-                let measured = try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { index in
+            let platform = try await Bench.withPlatform(config, logger: quiet) { port in
+                try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { index in
                     try await Self.signUpAndWait(port: port, index: index)
                 }
-                group.cancelAll()
-                return measured
             }
 
             let statements = MigrationCatalog.embedded.tenant.flatMap(\.statements)

@@ -33,16 +33,10 @@ struct BenchReadCommand: AsyncParsableCommand {
             config.database = url
             config.port = 0
             config.maximumConnections = connections
-            let portBox = PortBox()
-            let (app, _) = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: quiet)
-            let http = try await withThrowingTaskGroup(of: Bench.WrkResult?.self) { group in
-                group.addTask {
-                    try await app.run()
-                    return nil
-                }
-                let port = await portBox.wait()
+            let tenantDatabase = config.tenantDatabase
+            let http = try await Bench.withPlatform(config, logger: quiet) { port in
                 let (token, workspace) = try await Self.signUp(port: port)
-                let ids = try await PlatformServer.withClient(config.tenantDatabase, maximumConnections: 1, logger: quiet) { pool in
+                let ids = try await PlatformServer.withClient(tenantDatabase, maximumConnections: 1, logger: quiet) { pool in
                     try await Self.seed(records, workspace: workspace, pool: pool, logger: quiet)
                 }
                 let script = try Self.wrkScript(ids: ids, token: token, workspace: workspace)
@@ -51,11 +45,9 @@ struct BenchReadCommand: AsyncParsableCommand {
                 _ = try await NIOThreadPool.singleton.runIfActive {
                     try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: 2)
                 }
-                let result = try await NIOThreadPool.singleton.runIfActive {
+                return try await NIOThreadPool.singleton.runIfActive {
                     try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: duration)
                 }
-                group.cancelAll()
-                return result
             }
             let raw = try await NIOThreadPool.singleton.runIfActive {
                 try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: duration)

@@ -29,6 +29,26 @@ enum Bench {
         }
     }
 
+    /// Runs the whole platform in this process on a free port for `body`, then stops it.
+    static func withPlatform<T: Sendable>(
+        _ config: PlatformConfig, logger: Logger, _ body: @escaping @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        let portBox = PortBox()
+        let (app, _) = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await app.run()
+                return nil
+            }
+            group.addTask { try await body(await portBox.wait()) }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw BenchError("the platform stopped before the benchmark ended")
+        }
+    }
+
     static func connect(_ url: DatabaseURL, logger: Logger) async throws -> PostgresConnection {
         try await PostgresConnection.connect(
             configuration: .init(host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable),
