@@ -20,7 +20,8 @@ import Testing
             let email = "resume-\(UUID().uuidString.prefix(6))@example.com"
             let jobID = try await PlatformServer.withClient(url, logger: logger) { client in
                 let tokens = await TokenService(secret: config.jwtSecret, accessTokenLifetime: .seconds(60))
-                let queue = JobQueue(client: client, lease: config.jobLease)
+                // Long enough that a loaded machine cannot expire it before the doomed worker "dies".
+                let queue = JobQueue(client: client, lease: .seconds(6))
                 let provisioner = Provisioner(
                     client: client, migrator: Migrator(client: client, logger: logger),
                     members: WorkspaceMembers(client: client, tenants: TenantPools([TenantPools.primary: client])),

@@ -82,7 +82,7 @@ struct APIKeyRepository: Sendable {
     }
 }
 
-struct APIKeyRecord: APIModel, TableRow {
+struct APIKeyRecord: APIModel {
     let id: UUID
     let workspaceID: UUID
     let name: String
@@ -100,6 +100,14 @@ struct APIKeyRecord: APIModel, TableRow {
         case expiresAt = "expires_at", lastUsedAt = "last_used_at", createdBy = "created_by", createdAt = "created_at"
     }
 
+    static let example = APIKeyRecord(
+        id: UUID(uuidString: "5b8c2d1e-4f3a-4b6c-9d8e-7f6a5b4c3d2e")!, workspaceID: JobSnapshot.example.workspaceID!, name: "CI",
+        prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
+        expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: UserRepository.Profile.example.id,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600))
+}
+
+extension APIKeyRecord: TableRow {
     static let columns: Columns = [
         "id", "workspace_id", "name", "prefix", "scopes", "is_active", "revoked_at", "expires_at", "last_used_at", "created_by", "created_at",
     ]
@@ -117,16 +125,4 @@ struct APIKeyRecord: APIModel, TableRow {
         createdBy = try row("created_by")
         createdAt = try row("created_at")
     }
-
-    init(id: UUID, workspaceID: UUID, name: String, prefix: String, scopes: [String], isActive: Bool, revokedAt: Date?,
-         expiresAt: Date?, lastUsedAt: Date?, createdBy: UUID?, createdAt: Date) {
-        (self.id, self.workspaceID, self.name, self.prefix, self.scopes, self.isActive) = (id, workspaceID, name, prefix, scopes, isActive)
-        (self.revokedAt, self.expiresAt, self.lastUsedAt, self.createdBy, self.createdAt) = (revokedAt, expiresAt, lastUsedAt, createdBy, createdAt)
-    }
-
-    static let example = APIKeyRecord(
-        id: UUID(uuidString: "5b8c2d1e-4f3a-4b6c-9d8e-7f6a5b4c3d2e")!, workspaceID: JobSnapshot.example.workspaceID!, name: "CI",
-        prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
-        expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: UserRepository.Profile.example.id,
-        createdAt: Date(timeIntervalSince1970: 1_767_225_600))
 }

@@ -47,7 +47,7 @@ struct JobEvent: Row {
 }
 
 /// A job as its client sees it (`GET …/jobs/{job_id}`).
-struct JobSnapshot: APIModel, Row {
+struct JobSnapshot: APIModel {
     let id: UUID
     let kind: String
     let workspaceID: UUID?
@@ -66,6 +66,14 @@ struct JobSnapshot: APIModel, Row {
         case errorCode = "error_code", errorMessage = "error_message", createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    static let example = JobSnapshot(
+        id: UUID(uuidString: "c0ffee00-1234-4abc-8def-0123456789ab")!, kind: "migrate_workspace",
+        workspaceID: UUID(uuidString: "3050b31f-7c1e-4d2a-9f5b-8e6d4c2b1a09")!, status: .running, progress: 60,
+        step: "running_migrations", message: "Applying pending migrations", result: nil, errorCode: nil, errorMessage: nil,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_225_601))
+}
+
+extension JobSnapshot: Row {
     init(row: RowReader) throws {
         id = try row("id")
         kind = try row("kind")
@@ -80,19 +88,6 @@ struct JobSnapshot: APIModel, Row {
         createdAt = try row("created_at")
         updatedAt = try row("updated_at")
     }
-
-    init(id: UUID, kind: String, workspaceID: UUID?, status: JobStatus, progress: Int, step: String?, message: String?,
-         result: JSONValue?, errorCode: String?, errorMessage: String?, createdAt: Date, updatedAt: Date) {
-        (self.id, self.kind, self.workspaceID, self.status, self.progress, self.step, self.message) =
-            (id, kind, workspaceID, status, progress, step, message)
-        (self.result, self.errorCode, self.errorMessage, self.createdAt, self.updatedAt) = (result, errorCode, errorMessage, createdAt, updatedAt)
-    }
-
-    static let example = JobSnapshot(
-        id: UUID(uuidString: "c0ffee00-1234-4abc-8def-0123456789ab")!, kind: "migrate_workspace",
-        workspaceID: UUID(uuidString: "3050b31f-7c1e-4d2a-9f5b-8e6d4c2b1a09")!, status: .running, progress: 60,
-        step: "running_migrations", message: "Applying pending migrations", result: nil, errorCode: nil, errorMessage: nil,
-        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_225_601))
 }
 
 /// A state change of a running job.

@@ -2,7 +2,7 @@ import Foundation
 import PlatformCore
 
 /// A row of a recordset: free-form JSON `data` whose keys keep their case, versioned on each change.
-struct Record: APIModel, TableRow {
+struct Record: APIModel {
     let id: UUID
     let recordsetID: UUID
     let data: JSONObject
@@ -16,6 +16,14 @@ struct Record: APIModel, TableRow {
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    static let example = Record(
+        id: UUID(uuidString: "6f1c1f0e-8a3b-4a57-9d36-0f4c4b1d9a10")!, recordsetID: UUID(uuidString: "2b7e9a64-1c1d-4f3e-a0b5-7d2f0c9e8a11")!,
+        data: JSONObject(["firstName": "Ada", "stage": "won"]), version: 2,
+        createdBy: UUID(uuidString: "9a0d5e2c-3b4f-4c6d-8e7f-1a2b3c4d5e6f")!,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_229_200))
+}
+
+extension Record: TableRow {
     static let columns: Columns = ["id", "recordset_id", "data", "version", "created_by", "created_at", "updated_at"]
 
     init(row: RowReader) throws {
@@ -27,17 +35,6 @@ struct Record: APIModel, TableRow {
         createdAt = try row("created_at")
         updatedAt = try row("updated_at")
     }
-
-    init(id: UUID, recordsetID: UUID, data: JSONObject, version: Int, createdBy: UUID?, createdAt: Date, updatedAt: Date) {
-        (self.id, self.recordsetID, self.data, self.version, self.createdBy, self.createdAt, self.updatedAt) =
-            (id, recordsetID, data, version, createdBy, createdAt, updatedAt)
-    }
-
-    static let example = Record(
-        id: UUID(uuidString: "6f1c1f0e-8a3b-4a57-9d36-0f4c4b1d9a10")!, recordsetID: UUID(uuidString: "2b7e9a64-1c1d-4f3e-a0b5-7d2f0c9e8a11")!,
-        data: JSONObject(["firstName": "Ada", "stage": "won"]), version: 2,
-        createdBy: UUID(uuidString: "9a0d5e2c-3b4f-4c6d-8e7f-1a2b3c4d5e6f")!,
-        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_229_200))
 }
 
 extension Record {

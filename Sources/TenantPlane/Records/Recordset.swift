@@ -2,7 +2,7 @@ import Foundation
 import PlatformCore
 
 /// A named collection of records. Deleting moves it to the trash.
-struct Recordset: APIModel, TableRow {
+struct Recordset: APIModel {
     let id: UUID
     let name: String
     let description: String
@@ -14,6 +14,12 @@ struct Recordset: APIModel, TableRow {
         case id, name, description, createdBy = "created_by", createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    static let example = Recordset(
+        id: Record.example.recordsetID, name: "Leads", description: "Inbound leads", createdBy: Record.example.createdBy,
+        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_225_600))
+}
+
+extension Recordset: TableRow {
     static let columns: Columns = ["id", "name", "description", "created_by", "created_at", "updated_at"]
 
     init(row: RowReader) throws {
@@ -24,14 +30,6 @@ struct Recordset: APIModel, TableRow {
         createdAt = try row("created_at")
         updatedAt = try row("updated_at")
     }
-
-    init(id: UUID, name: String, description: String, createdBy: UUID?, createdAt: Date, updatedAt: Date) {
-        (self.id, self.name, self.description, self.createdBy, self.createdAt, self.updatedAt) = (id, name, description, createdBy, createdAt, updatedAt)
-    }
-
-    static let example = Recordset(
-        id: Record.example.recordsetID, name: "Leads", description: "Inbound leads", createdBy: Record.example.createdBy,
-        createdAt: Date(timeIntervalSince1970: 1_767_225_600), updatedAt: Date(timeIntervalSince1970: 1_767_225_600))
 }
 
 extension Recordset {
