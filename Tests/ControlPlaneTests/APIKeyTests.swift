@@ -8,7 +8,7 @@ import Testing
 @Suite struct APIKeyTests {
     @Test func keysAreShownOnceListedWithoutSecretsAndRevocable() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("kim")
+            let owner = try await platform.account(.alice, via: client)
             let created = try await client.request(.post, "/api/v1/api-keys", json: [
                 "name": "CI", "scopes": ["records:read", "records:write"], "expires_at": "2099-01-01T00:00:00Z",
             ], headers: owner.headers())
@@ -58,7 +58,7 @@ import Testing
 
     @Test func expiredDisabledAndMistypedKeysAreRefusedAtOnce() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("lee")
+            let owner = try await platform.account(.bob, via: client)
             let expiring = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "expiring")
             let disabled = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "disabled")
             try await platform.withDatabase { db in
@@ -77,8 +77,8 @@ import Testing
 
     @Test func onlyAdminsManageKeysAndRequestsAreValidated() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("ola")
-            let other = try await client.signUp("pat")
+            let owner = try await platform.account(.alice, via: client)
+            let other = try await platform.account(.carol, via: client)
             // Make `other` a plain member of owner's workspace.
             try await platform.addMember(other, to: owner.workspaceID, role: .member)
             let asMember = try await client.request(.post, "/api/v1/api-keys", json: ["name": "x", "scopes": ["records:read"]], headers: other.headers(workspace: owner.workspaceID))
@@ -102,8 +102,8 @@ import Testing
     }
 
     @Test func eachKeyIsRateLimitedOnItsOwn() async throws {
-        try await TestPlatform.run(configure: { $0.apiKeyRateLimit = RateLimit(perSecond: 0.5, burst: 3) }) { client, _ in
-            let owner = try await client.signUp("rho")
+        try await TestPlatform.run(configure: { $0.apiKeyRateLimit = RateLimit(perSecond: 0.5, burst: 3) }) { client, platform in
+            let owner = try await platform.account(.bob, via: client)
             let busy = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "busy")
             let quiet = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "quiet")
             for _ in 0..<3 {

@@ -7,8 +7,8 @@ import Testing
 
 @Suite struct RecordsTests {
     @Test func recordsetsAndRecordsEndToEnd() async throws {
-        try await TestPlatform.run { client, _ in
-            let owner = try await client.signUp("ivy")
+        try await TestPlatform.run { client, platform in
+            let owner = try await platform.account(.alice, via: client)
             let headers = owner.headers()
             let created = try await client.request(.post, "/api/v1/recordsets", json: ["name": "  Leads ", "description": "Inbound"], headers: headers)
             #expect(created.status == .created)
@@ -67,8 +67,8 @@ import Testing
 
     @Test func scopesAndRolesDecideWhatACallerMayDo() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("una")
-            let viewer = try await client.signUp("vic")
+            let owner = try await platform.account(.alice, via: client)
+            let viewer = try await platform.account(.bob, via: client)
             try await platform.addMember(viewer, to: owner.workspaceID, role: .viewer)
             let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "R"], headers: owner.headers())
             let recordsetID = try #require(recordset.json["id"]?.stringValue)
@@ -93,7 +93,7 @@ import Testing
 
     @Test func workspacesThatAreNotReadyOrBehindAnswerClearly() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("wes")
+            let owner = try await platform.account(.carol, via: client)
             let workspace = owner.workspaceID
             try await platform.withDatabase { db in
                 _ = try await db.query("UPDATE control.workspaces SET status = 'provisioning' WHERE id = \(workspace)", logger: TestDatabase.logger)
@@ -113,7 +113,7 @@ import Testing
 
     @Test func badInputIsA4xxAndWritesNothing() async throws {
         try await TestPlatform.run { client, platform in
-            let owner = try await client.signUp("xia")
+            let owner = try await platform.account(.alice, via: client)
             let headers = owner.headers()
             let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "R"], headers: headers)
             let recordsetID = try #require(recordset.json["id"]?.stringValue)

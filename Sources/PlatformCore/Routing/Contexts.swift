@@ -4,11 +4,9 @@ import Logging
 // The contexts handlers receive. Each is built only by `RouteTable` after its access rule has been
 // checked, so a handler holding one holds the proof: their initialisers are internal to this module.
 
-/// An open operation: no credentials needed.
+/// An open operation: no credentials needed (any sent are not looked at).
 public struct OpenContext: Sendable {
     public let logger: Logger
-    /// The caller, if credentials came along (idempotency keys are scoped by it).
-    let principal: Principal?
 }
 
 /// A signed-in user or an API key.

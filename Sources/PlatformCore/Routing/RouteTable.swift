@@ -21,7 +21,7 @@ public final class RouteTable {
     public func open<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, OpenContext) async throws -> O) {
         let gates = self.gates
         register(endpoint, access: .open, handler) { _, context in
-            (OpenContext(logger: context.logger, principal: nil), gates.controlIdempotency)
+            (OpenContext(logger: context.logger), gates.controlIdempotency)
         }
     }
 
