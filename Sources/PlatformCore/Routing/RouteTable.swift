@@ -17,11 +17,14 @@ public final class RouteTable {
         self.gates = gates
     }
 
+    // Each gate checks its access rule and answers the handler's context, where the operation's
+    // idempotency keys are kept, and whose keys they are (callers' keys never collide).
+
     /// Anyone may call it.
     public func open<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, OpenContext) async throws -> O) {
         let gates = self.gates
         register(endpoint, access: .open, handler) { _, context in
-            (OpenContext(logger: context.logger), gates.controlIdempotency)
+            (OpenContext(logger: context.logger), gates.controlIdempotency, "anonymous")
         }
     }
 
@@ -30,7 +33,7 @@ public final class RouteTable {
         let gates = self.gates
         register(endpoint, access: .authenticated, handler) { request, context in
             let (principal, logger) = try await gates.authenticate(request, context.logger)
-            return (AuthenticatedContext(principal: principal, logger: logger), gates.controlIdempotency)
+            return (AuthenticatedContext(principal: principal, logger: logger), gates.controlIdempotency, principal.scopeName)
         }
     }
 
@@ -42,7 +45,8 @@ public final class RouteTable {
         let gates = self.gates
         register(endpoint, access: .workspace(permission), handler) { request, context in
             let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
-            return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency)
+            let owner = "\(membership.workspaceID) \(principal.scopeName)"
+            return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency, owner)
         }
     }
 
@@ -57,14 +61,14 @@ public final class RouteTable {
             guard membership.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
             let db = try gates.tenants.database(for: membership)
             let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger)
-            return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")))
+            return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")), principal.scopeName)
         }
     }
 
     private func register<B, Q, O, C: Sendable>(
         _ endpoint: Endpoint<B, Q, O>, access: Access,
         _ handler: @escaping @Sendable (Input<B, Q>, C) async throws -> O,
-        gate: @escaping @Sendable (Request, AppRequestContext) async throws -> (C, IdempotencyStore)
+        gate: @escaping @Sendable (Request, AppRequestContext) async throws -> (context: C, store: IdempotencyStore, owner: String)
     ) {
         precondition(!operations.contains { $0.method == endpoint.method && $0.path == endpoint.path }, "\(endpoint.method) \(endpoint.path) is registered twice")
         operations.append(APIOperation(endpoint, access: access))
@@ -72,14 +76,14 @@ public final class RouteTable {
         let readsBody = B.self != NoBody.self
         let bodyFields = readsBody ? Self.fields(of: B.self) : nil
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
-            let (scoped, store) = try await gate(request, context)
+            let (scoped, store, owner) = try await gate(request, context)
             var request = request
             let body = readsBody ? try await request.collectBody(upTo: context.maxUploadSize) : nil
             let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
             guard endpoint.isIdempotent, let key = request.headers[IdempotencyStore.header] else {
                 return try await handler(input, scoped).response(status: endpoint.status)
             }
-            let scope = "\(endpoint.method) \(endpoint.path) \(Self.scopeOwner(scoped))"
+            let scope = "\(endpoint.method) \(endpoint.path) \(owner)"
             return try await store.respond(key: key, scope: scope, body: body, status: endpoint.status, logger: context.logger) {
                 guard let model = try await handler(input, scoped) as? any APIModel else {
                     preconditionFailure("\(endpoint.path): an idempotent operation answers a JSON model")
@@ -96,16 +100,6 @@ public final class RouteTable {
               schema.additionalProperties == .bool(false)
         else { return nil }
         return Set(schema.properties.names)
-    }
-
-    /// Whose idempotency keys these are: keys of different callers never collide.
-    private static func scopeOwner(_ context: some Sendable) -> String {
-        switch context {
-        case let context as AuthenticatedContext: context.principal.scopeName
-        case let context as WorkspaceContext: "\(context.workspaceID) \(context.principal.scopeName)"
-        case let context as TenantContext: context.principal.scopeName
-        default: "anonymous"
-        }
     }
 }
 
