@@ -24,7 +24,11 @@ struct SchemaMigrator: Sendable {
     /// Applies what is pending and returns the files it applied.
     func apply(_ migrations: [Migration], to target: Target, onApplied: @Sendable (Migration, Int) -> Void = { _, _ in }) async throws -> [Migration] {
         try await client.withConnection { connection in
-            try await retrying { try await bootstrap(target, on: connection) }
+            // A schema that has its bookkeeping table was bootstrapped (and granted) already: a
+            // fan-out over thousands of current schemas costs one lookup each, no DDL.
+            if try await !isBootstrapped(target.schema, on: connection) {
+                try await retrying(also: Self.createdConcurrently) { try await bootstrap(target, on: connection) }
+            }
             let applied = try await appliedChecksums(target.schema, on: connection)
             try verify(migrations, against: applied, schema: target.schema)
             var done: [Migration] = []
@@ -47,7 +51,7 @@ struct SchemaMigrator: Sendable {
     /// Creates the schema, its bookkeeping table and (for a tenant) the tenant role's grants.
     func prepare(_ target: Target) async throws {
         try await client.withConnection { connection in
-            try await retrying { try await bootstrap(target, on: connection) }
+            try await retrying(also: Self.createdConcurrently) { try await bootstrap(target, on: connection) }
         }
     }
 
@@ -93,11 +97,13 @@ struct SchemaMigrator: Sendable {
         }
     }
 
+    private func isBootstrapped(_ schema: SchemaName, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.value(
+            Bool.self, "SELECT to_regclass(\(schema.quoted + ".schema_migrations")) IS NOT NULL", logger: logger) ?? false
+    }
+
     private func appliedChecksums(_ schema: SchemaName, on connection: PostgresConnection) async throws -> [Int: String] {
-        let exists = try await connection.query(
-            "SELECT to_regclass(\(schema.quoted + ".schema_migrations")) IS NOT NULL", logger: logger
-        ).collect().first?.decode(Bool.self) ?? false
-        guard exists else { return [:] }
+        guard try await isBootstrapped(schema, on: connection) else { return [:] }
         var applied: [Int: String] = [:]
         let rows = try await connection.query("SELECT version, checksum FROM \(schema.table("schema_migrations"))", logger: logger)
         for try await (version, checksum) in rows.decode((Int, String).self) { applied[version] = checksum }
@@ -195,22 +201,32 @@ struct SchemaMigrator: Sendable {
         return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    /// Retries lock timeouts, deadlocks and serialization failures with exponential backoff and jitter.
-    private func retrying<T>(_ body: () async throws -> T) async throws -> T {
+    /// Retries lock timeouts, deadlocks and serialization failures with exponential backoff and
+    /// jitter; `also` adds SQLSTATEs a particular step may retry (a schema another migrator created
+    /// first, say).
+    private func retrying<T>(also extra: Set<String> = [], _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await body()
-            } catch let error as PSQLError where attempt < maxAttempts && Self.isTransient(error) {
+            } catch {
+                guard attempt < maxAttempts, let state = Self.sqlState(error), Self.transient.union(extra).contains(state) else { throw error }
                 let delay = 50 * (1 << attempt) + Int.random(in: 0..<50)
-                logger.info("migration lock busy, retrying", metadata: ["attempt": "\(attempt)", "delay_ms": "\(delay)"])
+                logger.info("migration step raced or waited, retrying", metadata: ["attempt": "\(attempt)", "delay_ms": "\(delay)", "sqlstate": "\(state)"])
                 try await Task.sleep(for: .milliseconds(delay))
                 attempt += 1
             }
         }
     }
 
-    static func isTransient(_ error: PSQLError) -> Bool {
-        ["55P03", "40P01", "40001"].contains(error.serverInfo?[.sqlState] ?? "")
+    static let transient: Set<String> = ["55P03", "40P01", "40001"]
+    /// Another migrator created the schema or its table between our look and our CREATE.
+    static let createdConcurrently: Set<String> = ["23505", "42P06", "42P07"]
+
+    /// The SQLSTATE behind an error, also when a transaction wrapped it.
+    static func sqlState(_ error: any Error) -> String? {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError { return sqlState(inner) }
+        return nil
     }
 }

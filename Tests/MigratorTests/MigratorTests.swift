@@ -99,7 +99,7 @@ import Testing
                 async let first = Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 4)
                 async let second = Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 4)
                 let reports = try await [first, second]
-                #expect(reports.allSatisfy { $0.failures.isEmpty })
+                #expect(reports.allSatisfy { $0.failures.isEmpty }, "\(reports.flatMap(\.failures).map(\.error))")
                 // Every file was applied exactly once per schema, whichever migrator got there first.
                 #expect(reports.map(\.appliedFiles).reduce(0, +) == ids.count * MigratorTests.extra)
                 for id in ids {
