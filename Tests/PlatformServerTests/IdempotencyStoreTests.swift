@@ -21,10 +21,12 @@ import Testing
                 let body = ByteBuffer(string: #"{"query": "best crm", "provider": "openai"}"#)
                 let reordered = ByteBuffer(string: #"{"provider":"openai","query":"best crm"}"#)
                 let runs = Counter()
-                func call(_ key: String, _ body: ByteBuffer, answer: String = #"{"run":1}"#, delay: Duration = .zero) async throws -> (String, String?) {
+                func call(
+                    _ key: String, _ body: ByteBuffer, answer: String = #"{"run":1}"#, during: @Sendable () async -> Void = {}
+                ) async throws -> (String, String?) {
                     let response = try await store.respond(key: key, scope: "POST /runs user:1", body: body, status: .accepted, logger: logger) {
                         await runs.increment()
-                        try await Task.sleep(for: delay)
+                        await during()
                         return ByteBuffer(string: answer)
                     }
                     let text = String(buffer: try await response.body.collectForTest())
@@ -38,10 +40,17 @@ import Testing
                 #expect(await runs.value == 1)
                 await #expect(throws: AppError.self) { _ = try await call("k1", ByteBuffer(string: #"{"query":"other"}"#)) }
 
-                async let slow = call("k2", body, delay: .milliseconds(600))
-                try await Task.sleep(for: .milliseconds(150))
+                // The first k2 request holds its handler open until the retry has been answered.
+                let (started, startedSignal) = AsyncStream<Void>.makeStream()
+                let (release, releaseSignal) = AsyncStream<Void>.makeStream()
+                async let slow = call("k2", body) {
+                    startedSignal.yield()
+                    for await _ in release { break }
+                }
+                for await _ in started { break }
                 let busy = await #expect(throws: AppError.self) { _ = try await call("k2", body) }
                 #expect(busy?.code == "idempotency_conflict")
+                releaseSignal.yield()
                 #expect(try await slow.0 == #"{"run":1}"#)
 
                 await #expect(throws: CancellationError.self) {
