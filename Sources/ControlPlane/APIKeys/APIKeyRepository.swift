@@ -11,17 +11,74 @@ struct APIKeyRepository: Sendable {
     func create(_ new: NewAPIKey, workspaceID: UUID, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey) {
         let key = APIKey.generate()
         let record = try await client.first(APIKeyRecord.self, """
-            INSERT INTO control.api_keys (workspace_id, name, prefix, key_digest, scopes, expires_at, created_by)
-            VALUES (\(workspaceID), \(new.name), \(key.displayPrefix), \(key.digest), \(new.scopes), \(new.expiresAt), \(createdBy))
+            INSERT INTO control.api_keys (workspace_id, name, description, prefix, key_digest, scopes, expires_at, created_by)
+            VALUES (\(workspaceID), \(new.name), \(new.description ?? ""), \(key.displayPrefix), \(key.digest), \(new.scopes), \(new.expiresAt), \(createdBy))
             RETURNING \(APIKeyRecord.columns)
             """, logger: logger)!
         return (record, key)
     }
 
-    func list(workspaceID: UUID, page: Page, logger: Logger) async throws -> ListResponse<APIKeyRecord> {
+    /// A new key with the old one's settings, and the old one revoked, in one transaction; nil when
+    /// there is no such key or it is already revoked (a revoked key stays revoked and is not copied).
+    func rotate(_ id: UUID, workspaceID: UUID, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey)? {
+        let key = APIKey.generate()
+        return try await client.withTransaction(logger: logger) { connection in
+            guard try await connection.execute("""
+                UPDATE control.api_keys SET is_active = false, revoked_at = now()
+                WHERE id = \(id) AND workspace_id = \(workspaceID) AND revoked_at IS NULL RETURNING id
+                """, logger: logger) == 1
+            else { return nil }
+            let record = try await connection.first(APIKeyRecord.self, """
+                INSERT INTO control.api_keys (workspace_id, name, description, prefix, key_digest, scopes, expires_at, created_by)
+                SELECT workspace_id, name, description, \(key.displayPrefix), \(key.digest), scopes, expires_at, \(createdBy)
+                FROM control.api_keys WHERE id = \(id)
+                RETURNING \(APIKeyRecord.columns)
+                """, logger: logger)
+            return record.map { ($0, key) }
+        }
+    }
+
+    /// Turns a live key off or back on; a revoked key cannot be toggled (nil).
+    func toggle(_ id: UUID, workspaceID: UUID, logger: Logger) async throws -> APIKeyRecord? {
+        try await client.first(APIKeyRecord.self, """
+            UPDATE control.api_keys SET is_active = NOT is_active
+            WHERE id = \(id) AND workspace_id = \(workspaceID) AND revoked_at IS NULL
+            RETURNING \(APIKeyRecord.columns)
+            """, logger: logger)
+    }
+
+    /// Name, description, scopes and state; never the secret. A revoked key cannot be re-activated.
+    func update(_ id: UUID, workspaceID: UUID, _ change: APIKeyChange, logger: Logger) async throws -> APIKeyRecord? {
+        var changes = Assignments()
+        changes.set("name", change.name)
+        changes.set("description", change.description.clearingTo(""))
+        changes.set("scopes", change.scopes)
+        changes.set("is_active", change.isActive)
+        if changes.isEmpty { return try await find(id, workspaceID: workspaceID, logger: logger) }
+        return try await client.first(APIKeyRecord.self, """
+            UPDATE control.api_keys SET \(changes)
+            WHERE id = \(id) AND workspace_id = \(workspaceID)
+              AND (revoked_at IS NULL OR NOT \(change.activates))
+            RETURNING \(APIKeyRecord.columns)
+            """, logger: logger)
+    }
+
+    func count(workspaceID: UUID, _ filter: APIKeyFilter, logger: Logger) async throws -> Int {
+        try await client.count(Self.matching(workspaceID, filter), logger: logger)
+    }
+
+    /// `FROM … WHERE …` for the keys of a workspace that pass the filter (absent filters pass all).
+    static func matching(_ workspaceID: UUID, _ filter: APIKeyFilter) -> PostgresQuery {
+        """
+        FROM control.api_keys WHERE workspace_id = \(workspaceID)
+          AND (\(filter.isActive)::bool IS NULL OR is_active = \(filter.isActive))
+          AND (\(filter.isRevoked)::bool IS NULL OR (revoked_at IS NOT NULL) = \(filter.isRevoked))
+        """
+    }
+
+    func list(workspaceID: UUID, _ filter: APIKeyFilter, logger: Logger) async throws -> ListResponse<APIKeyRecord> {
         try await client.list(
-            APIKeyRecord.self, "FROM control.api_keys WHERE workspace_id = \(workspaceID)", orderBy: "created_at DESC, id",
-            page: page, logger: logger)
+            APIKeyRecord.self, Self.matching(workspaceID, filter), orderBy: "created_at DESC, id", page: filter.page, logger: logger)
     }
 
     func find(_ id: UUID, workspaceID: UUID, logger: Logger) async throws -> APIKeyRecord? {
@@ -86,6 +143,7 @@ struct APIKeyRecord: APIModel {
     let id: UUID
     let workspaceID: UUID
     let name: String
+    let description: String
     let prefix: String
     let scopes: [String]
     let isActive: Bool
@@ -96,26 +154,27 @@ struct APIKeyRecord: APIModel {
     let createdAt: Date
 
     enum CodingKeys: String, CodingKey {
-        case id, workspaceID = "workspace_id", name, prefix, scopes, isActive = "is_active", revokedAt = "revoked_at"
+        case id, workspaceID = "workspace_id", name, description, prefix, scopes, isActive = "is_active", revokedAt = "revoked_at"
         case expiresAt = "expires_at", lastUsedAt = "last_used_at", createdBy = "created_by", createdAt = "created_at"
     }
 
     static let example = APIKeyRecord(
         id: UUID(uuidString: "5b8c2d1e-4f3a-4b6c-9d8e-7f6a5b4c3d2e")!, workspaceID: JobSnapshot.example.workspaceID!, name: "CI",
-        prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
+        description: "Deploys from CI", prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
         expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: UserRepository.Profile.example.id,
         createdAt: Date(timeIntervalSince1970: 1_767_225_600))
 }
 
 extension APIKeyRecord: TableRow {
     static let columns: Columns = [
-        "id", "workspace_id", "name", "prefix", "scopes", "is_active", "revoked_at", "expires_at", "last_used_at", "created_by", "created_at",
+        "id", "workspace_id", "name", "description", "prefix", "scopes", "is_active", "revoked_at", "expires_at", "last_used_at", "created_by", "created_at",
     ]
 
     init(row: RowReader) throws {
         id = try row("id")
         workspaceID = try row("workspace_id")
         name = try row("name")
+        description = try row("description")
         prefix = try row("prefix")
         scopes = try row("scopes")
         isActive = try row("is_active")

@@ -52,10 +52,13 @@ extension Queryable {
             items.append(try R(row: reader))
             total = try reader("_total")
         }
-        if items.isEmpty && page.offset > 0 {
-            total = try await value(Int.self, PostgresQuery(unsafeSQL: "SELECT count(*)::int \(from.sql)", binds: from.binds), logger: logger) ?? 0
-        }
+        if items.isEmpty && page.offset > 0 { total = try await count(from, logger: logger) }
         return ListResponse(items: items, total: total, page: page)
+    }
+
+    /// How many rows `from` (`FROM … WHERE …`) has.
+    public func count(_ from: PostgresQuery, logger: Logger) async throws -> Int {
+        try await value(Int.self, PostgresQuery(unsafeSQL: "SELECT count(*)::int \(from.sql)", binds: from.binds), logger: logger) ?? 0
     }
 
     /// Moves a row to the trash (`deleted_at`); false when there is no live row with this id.
