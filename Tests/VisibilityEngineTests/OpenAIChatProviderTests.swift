@@ -125,8 +125,9 @@ struct OpenAIChatProviderTests {
 
     @Test func slowServerTimesOutOnEveryAttempt() async throws {
         let server = try await StubHTTPServer.start { _, _ in
+            // Far beyond the client's timeout, so a loaded machine cannot let the answer win the race.
             var response = StubHTTPServer.Response.json(ProviderFixtures.openAISuccess)
-            response.delay = .milliseconds(800)
+            response.delay = .seconds(10)
             return response
         }
         defer { Task { try await server.shutdown() } }
