@@ -27,6 +27,11 @@ import Testing
             let again = try await client.request(.post, "/api/v1/api-keys/\(oldID)/rotate", headers: owner.headers())
             #expect(again.status == .conflict && again.errorCode == "api_key_revoked", "a revoked key is not rotated twice")
             #expect(try await client.request(.post, "/api/v1/api-keys/\(UUID())/rotate", headers: owner.headers()).errorCode == "api_key_not_found")
+            for path in ["/api/v1/api-keys/nope/rotate", "/api/v1/api-keys/nope/toggle"] {
+                let bad = try await client.request(.post, path, headers: owner.headers())
+                #expect(bad.status == .badRequest && bad.errorCode == "invalid_id", "\(path)")
+            }
+            #expect(try await client.request(.patch, "/api/v1/api-keys/\(oldID)", raw: "[1]", headers: owner.headers()).status == .unprocessableContent)
         }
     }
 
