@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +50,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "PlatformMail",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedMigrationsTool"]),
         .target(
@@ -61,7 +72,7 @@ let package = Package(
         .target(
             name: "ControlPlane",
             dependencies: [
-                "PlatformCore", "PlatformAuth",
+                "PlatformCore", "PlatformAuth", "PlatformMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -104,13 +115,16 @@ let package = Package(
         .target(
             name: "PlatformTesting",
             dependencies: [
-                "PlatformServer",
+                "PlatformServer", "PlatformMail",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "PlatformCoreTests", dependencies: ["PlatformCore"]),
         .testTarget(name: "PlatformAuthTests", dependencies: ["PlatformAuth"]),
+        .testTarget(name: "PlatformMailTests", dependencies: ["PlatformMail", "PlatformTesting"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "PlatformTesting"]),
         .testTarget(
             name: "ControlPlaneTests",
