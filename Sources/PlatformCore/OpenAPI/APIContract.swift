@@ -42,7 +42,8 @@ public struct APIContract: Sendable {
             case .empty:
                 return body.isEmpty ? [] : ["\(label): expected no body"]
             case .text(let expected):
-                let type = expected.split(separator: ";").first.map(String.init) ?? expected
+                var type = expected.split(separator: ";").first.map(String.init) ?? expected
+                if type.hasSuffix("/*") { type.removeLast() }
                 return contentType?.hasPrefix(type) == true ? [] : ["\(label): content type \(contentType ?? "none"), expected \(type)"]
             case .json(let schema, _):
                 guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return ["\(label): body is not JSON"] }

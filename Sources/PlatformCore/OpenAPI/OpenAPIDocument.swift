@@ -85,7 +85,7 @@ public enum OpenAPIDocument {
         if let body = schemas.body {
             var content: [String: JSONValue] = ["schema": body.jsonValue()]
             if let example = operation.bodyExample { content["example"] = example }
-            object["requestBody"] = ["required": true, "content": ["application/json": .object(content)]]
+            object["requestBody"] = ["required": true, "content": .object([schemas.bodyMediaType: .object(content)])]
         }
         var responses: [String: JSONValue] = [String(operation.status.code): success(operation.status, schemas.output)]
         let byStatus = Dictionary(grouping: operation.errors, by: \.status.code)

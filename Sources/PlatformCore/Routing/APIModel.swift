@@ -18,6 +18,23 @@ extension RequestBody {
     public func validated() throws -> Self { self }
 }
 
+/// A body that is not JSON (an upload): read raw, up to its own size limit, and parsed by the type.
+public protocol RawRequestBody: RequestBody {
+    /// The media type the OpenAPI document names, e.g. `multipart/form-data`.
+    static var mediaType: String { get }
+    static var maximumSize: Int { get }
+    static var schema: JSONSchema { get }
+    /// The errors parsing may answer, for the document.
+    static var errors: [ErrorCase] { get }
+    init(raw: ByteBuffer, contentType: String?) throws
+}
+
+extension RawRequestBody {
+    public init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(Self.self) is not decoded from JSON"))
+    }
+}
+
 /// Query parameters, decoded from the query string by `QueryDecoder` (typed, 400 when malformed).
 public protocol QueryParameters: Decodable, Sendable {}
 

@@ -7,6 +7,8 @@ public struct Input<Body: Sendable, Query: Sendable>: Sendable {
     public let query: Query
     /// The request itself, for headers such as `Last-Event-ID`.
     public let request: Request
+    /// Who sent it, as far as the connection tells.
+    public let client: ClientInfo
     let ids: [String: UUID]
 
     /// A path parameter (every one is a UUID, checked before the handler runs).
@@ -29,6 +31,7 @@ extension Input where Body: RequestBody, Query: QueryParameters {
         }
         self.ids = ids
         self.request = request
+        self.client = ClientInfo(ip: context.remoteAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
         if Query.self == NoQuery.self {
             self.query = NoQuery() as! Query
         } else {
@@ -37,8 +40,24 @@ extension Input where Body: RequestBody, Query: QueryParameters {
         }
         if Body.self == NoBody.self {
             self.body = NoBody() as! Body
+        } else if let raw = Body.self as? any RawRequestBody.Type {
+            self.body = try raw.init(raw: body ?? ByteBuffer(), contentType: request.headers[.contentType]).validated() as! Body
         } else {
             self.body = try JSONBody.decode(Body.self, from: body ?? ByteBuffer(), fields: bodyFields).validated()
         }
     }
+}
+
+/// The caller's address and user agent, as recorded in the audit log.
+public struct ClientInfo: Sendable, Equatable {
+    public let ip: String?
+    public let userAgent: String?
+
+    public init(ip: String?, userAgent: String?) {
+        self.ip = ip
+        self.userAgent = userAgent
+    }
+
+    /// What throttles key anonymous callers by.
+    public var throttleKey: String { ip ?? "unknown" }
 }

@@ -22,6 +22,7 @@ public struct APIOperation: Sendable {
 
     public struct Schemas: Sendable {
         public var body: JSONSchema?
+        public var bodyMediaType = "application/json"
         public var query: JSONSchema?
         public var output: OutputDescription
     }
@@ -41,7 +42,9 @@ public struct APIOperation: Sendable {
         errors.formUnion(Self.errors(for: access))
         if !pathParameters.isEmpty { errors.insert(ErrorCase(.badRequest, "invalid_id")) }
         if hasQuery { errors.insert(ErrorCase(.badRequest, "invalid_query")) }
-        if hasBody {
+        if let raw = B.self as? any RawRequestBody.Type {
+            errors.formUnion(raw.errors + [ErrorCase(.payloadTooLarge)])
+        } else if hasBody {
             errors.formUnion([ErrorCase(.invalidJSON), ErrorCase(.payloadTooLarge), .validation])
         }
         if endpoint.isIdempotent {
@@ -49,7 +52,12 @@ public struct APIOperation: Sendable {
         }
         self.errors = errors.sorted()
         describe = { reflector in
-            Schemas(
+            if let raw = B.self as? any RawRequestBody.Type {
+                return Schemas(
+                    body: raw.schema, bodyMediaType: raw.mediaType,
+                    query: Q.self == NoQuery.self ? nil : try reflector.schema(for: Q.self), output: try O.describe(&reflector))
+            }
+            return Schemas(
                 body: B.self == NoBody.self ? nil : try reflector.schema(for: B.self),
                 query: Q.self == NoQuery.self ? nil : try reflector.schema(for: Q.self),
                 output: try O.describe(&reflector))

@@ -75,10 +75,11 @@ public final class RouteTable {
         let parameters = endpoint.pathParameters
         let readsBody = B.self != NoBody.self
         let bodyFields = readsBody ? Self.fields(of: B.self) : nil
+        let bodyLimit = (B.self as? any RawRequestBody.Type)?.maximumSize
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
             let (scoped, store, owner) = try await gate(request, context)
             var request = request
-            let body = readsBody ? try await request.collectBody(upTo: context.maxUploadSize) : nil
+            let body = readsBody ? try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) : nil
             let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
             guard endpoint.isIdempotent, let key = request.headers[IdempotencyStore.header] else {
                 return try await handler(input, scoped).response(status: endpoint.status)
@@ -95,6 +96,7 @@ public final class RouteTable {
 
     /// The keys a body type documents, when it is a fixed set (a reflected struct).
     private static func fields<B: Decodable>(of type: B.Type) -> Set<String>? {
+        if B.self is any RawRequestBody.Type { return nil }
         var reflector = SchemaReflector()
         guard let reference = try? reflector.schema(for: B.self), let schema = reference.ref.flatMap({ reflector.components.schemas[$0] }),
               schema.additionalProperties == .bool(false)
