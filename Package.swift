@@ -73,6 +73,7 @@ let package = Package(
             name: "ControlPlane",
             dependencies: [
                 "PlatformCore", "PlatformAuth", "PlatformMail",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -104,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "platform",
             dependencies: [
-                "PlatformServer", "VisibilityEngine", "Migrator", "PlatformCore", "PlatformAuth",
+                "PlatformServer", "ControlPlane", "VisibilityEngine", "Migrator", "PlatformCore", "PlatformAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -116,7 +117,9 @@ let package = Package(
             name: "PlatformTesting",
             dependencies: [
                 "PlatformServer", "PlatformMail",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -124,7 +127,13 @@ let package = Package(
         ),
         .testTarget(name: "PlatformCoreTests", dependencies: ["PlatformCore"]),
         .testTarget(name: "PlatformAuthTests", dependencies: ["PlatformAuth"]),
-        .testTarget(name: "PlatformMailTests", dependencies: ["PlatformMail", "PlatformTesting"]),
+        .testTarget(
+            name: "PlatformMailTests",
+            dependencies: [
+                "PlatformMail", "PlatformTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "PlatformTesting"]),
         .testTarget(
             name: "ControlPlaneTests",

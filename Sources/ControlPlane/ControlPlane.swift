@@ -1,19 +1,28 @@
 import Foundation
 import Logging
+import NIOSSL
 import PlatformAuth
 import PlatformCore
+import PlatformMail
 import PostgresNIO
 import ServiceLifecycle
 
 /// Identities, workspaces, API keys and provisioning jobs: everything in the `control` schema.
 public struct ControlPlane: Sendable {
     let auth: AuthController
+    let accounts: AccountController
+    let profiles: ProfileController
+    let impersonation: ImpersonationController
+    let clerk: ClerkController
+    let files: FileController
+    let auditLog: AuditController
     let apiKeys: APIKeyController
     let workspaces: WorkspaceController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
     let provisioner: Provisioner
+    let mailSender: MailSender
     let config: PlatformConfig
     let logger: Logger
     public let authenticator: any Authenticating
@@ -31,6 +40,13 @@ public struct ControlPlane: Sendable {
         let members = WorkspaceMembers(client: client, tenants: tenants)
         let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
         let jobs = JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat)
+        let users = UserRepository(client: client)
+        let audit = AuditLog(client: client)
+        let outbox = Self.outbox(client: client, config: config)
+        let oneTimeTokens = OneTimeTokens(client: client)
+        let secrets = Throttle(limit: 10)
+        let storage = LocalFileStorage(root: config.filesDirectory)
+        let signer = URLSigner(secret: config.jwtSecret)
         self.queue = queue
         self.hub = hub
         self.provisioner = provisioner
@@ -38,11 +54,24 @@ public struct ControlPlane: Sendable {
         self.logger = logger
         self.members = members
         self.migrator = migrator
+        self.mailSender = MailSender(outbox: outbox, transport: try Self.transport(config.mail), hub: hub, pollInterval: config.mail.pollInterval, logger: logger)
         self.auth = AuthController(
-            users: UserRepository(client: client), sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
-            throttle: LoginThrottle(), jobs: jobs,
+            users: users, sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
+            throttle: Throttle(), audit: audit, jobs: jobs,
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
-        self.apiKeys = APIKeyController(repository: keys)
+        let accounts = AccountController(
+            client: client, users: users, tokens: oneTimeTokens, outbox: outbox, templates: MailTemplates(publicURL: config.publicURL),
+            audit: audit, sessions: sessions, hasher: hasher, secrets: secrets)
+        self.accounts = accounts
+        self.profiles = ProfileController(
+            client: client, users: users, members: members,
+            avatars: Avatars(users: users, storage: storage, signer: signer, publicURL: config.publicURL), audit: audit)
+        self.impersonation = ImpersonationController(
+            client: client, users: users, tokens: oneTimeTokens, sessions: sessions, audit: audit, accounts: accounts)
+        self.clerk = ClerkController(client: client, secret: config.clerkSecret, sessions: sessions, secrets: secrets, audit: audit)
+        self.files = FileController(storage: storage, signer: signer)
+        self.auditLog = AuditController(log: audit)
+        self.apiKeys = APIKeyController(repository: keys, audit: audit)
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
@@ -52,26 +81,55 @@ public struct ControlPlane: Sendable {
 
     public func addRoutes(to routes: RouteTable) {
         auth.addRoutes(to: routes)
+        accounts.addRoutes(to: routes)
+        profiles.addRoutes(to: routes)
+        impersonation.addRoutes(to: routes)
+        clerk.addRoutes(to: routes)
+        files.addRoutes(to: routes)
+        auditLog.addRoutes(to: routes)
         apiKeys.addRoutes(to: routes)
         workspaces.addRoutes(to: routes)
     }
 
-    /// The job worker that `platform serve` runs.
-    public var worker: any Service {
-        Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger)
+    /// The job worker and the mail sender, which `platform serve` runs.
+    public var worker: [any Service] {
+        [Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger), mailSender]
     }
 
-    /// The job worker alone, for `platform worker`: no HTTP side, no password hashing.
+    /// The job worker and mail sender alone, for `platform worker`: no HTTP side, no password hashing.
     public static func worker(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService,
         migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
-    ) -> any Service {
+    ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let provisioner = Provisioner(
             client: client, migrator: migrator, members: WorkspaceMembers(client: client, tenants: tenants), sessions: sessions)
-        return worker(
+        let jobs = worker(
             queue: JobQueue(client: client, lease: config.jobLease), provisioner: provisioner, migrator: migrator, hub: hub,
             config: config, logger: logger)
+        let mail = MailSender(
+            outbox: outbox(client: client, config: config), transport: try transport(config.mail), hub: hub,
+            pollInterval: config.mail.pollInterval, logger: logger)
+        return [jobs, mail]
+    }
+
+    /// What `platform mail list` prints: the outbox, newest first.
+    public static func recentMail(client: PostgresClient, config: PlatformConfig, limit: Int, logger: Logger) async throws -> [MailLogEntry] {
+        try await outbox(client: client, config: config).recent(limit: limit, logger: logger)
+    }
+
+    private static func outbox(client: PostgresClient, config: PlatformConfig) -> Outbox {
+        Outbox(
+            client: client, box: SecretBox(secret: config.jwtSecret, purpose: "mail outbox"), from: config.mail.from,
+            retryDelay: config.mail.retryDelay)
+    }
+
+    /// SMTP when `SMTP_URL` is set (STARTTLS when offered, `SMTP_CA_FILE` trusted besides the
+    /// system's roots), otherwise `.eml` files in `MAIL_DIR`.
+    static func transport(_ settings: MailSettings) throws -> any MailTransport {
+        guard let url = settings.smtp else { return DirectoryTransport(directory: settings.directory) }
+        let roots: NIOSSLTrustRoots = settings.certificateAuthorities.map { .file($0.path) } ?? .default
+        return try SMTPTransport(url: url, tls: .startTLSWhenOffered(trustRoots: roots))
     }
 
     private static func worker(

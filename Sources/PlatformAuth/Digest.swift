@@ -20,3 +20,15 @@ public enum Digest {
             .replacingOccurrences(of: "=", with: "")
     }
 }
+
+extension Digest {
+    /// Compares two secrets in time that depends on neither (their SHA-256 digests are compared
+    /// whole), so a wrong guess learns nothing from how long the answer took.
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let left = Array(SHA256.hash(data: Array(a.utf8)))
+        let right = Array(SHA256.hash(data: Array(b.utf8)))
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}

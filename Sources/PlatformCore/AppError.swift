@@ -21,11 +21,18 @@ public struct AppError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONEncoder().encode(Envelope(error: .init(code: code, message: message, details: details)))
+        let body = try Self.encoder.encode(Envelope(error: .init(code: code, message: message, details: details)))
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
+
+    /// Sorted keys: the same error is the same bytes (callers must not tell cases apart by layout).
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
 
     private struct Envelope: Encodable {
         struct Body: Encodable {

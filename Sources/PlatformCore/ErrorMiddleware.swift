@@ -20,6 +20,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let error as AppError:
             return error
+        case let error as PostgresTransactionError where error.closureError != nil:
+            return appError(for: error.closureError!, logger: logger)
         case let error as HTTPError:
             return httpError(error)
         case is NIOTooManyBytesError:

@@ -24,6 +24,13 @@ public struct PlatformConfig: Sendable {
     public var refreshTokenLifetime: Duration
     public var passwordHashing: PasswordHashingCost
     public var apiKeyRateLimit: RateLimit
+    /// `PUBLIC_URL`: where people reach the platform; emailed links start with it.
+    public var publicURL: String
+    /// `DATA_DIR`: the embedded default's folder (mail, files).
+    public var dataDirectory: URL
+    public var mail: MailSettings
+    /// `CLERK_SECRET`: what `X-Clerk-Secret` must be; unset, the Clerk check answers 404.
+    public var clerkSecret: String?
 
     public init(
         database: DatabaseURL,
@@ -39,7 +46,11 @@ public struct PlatformConfig: Sendable {
         accessTokenLifetime: Duration = .seconds(15 * 60),
         refreshTokenLifetime: Duration = .seconds(30 * 24 * 3600),
         passwordHashing: PasswordHashingCost = .standard,
-        apiKeyRateLimit: RateLimit = RateLimit(perSecond: 20, burst: 100)
+        apiKeyRateLimit: RateLimit = RateLimit(perSecond: 20, burst: 100),
+        publicURL: String? = nil,
+        dataDirectory: URL = URL(filePath: FileManager.default.currentDirectoryPath).appending(path: ".data"),
+        mail: MailSettings? = nil,
+        clerkSecret: String? = nil
     ) {
         self.database = database
         self.tenantDatabaseOverride = tenantDatabase
@@ -55,10 +66,17 @@ public struct PlatformConfig: Sendable {
         self.refreshTokenLifetime = refreshTokenLifetime
         self.passwordHashing = passwordHashing
         self.apiKeyRateLimit = apiKeyRateLimit
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.dataDirectory = dataDirectory
+        self.mail = mail ?? MailSettings(directory: dataDirectory.appending(path: "mail"))
+        self.clerkSecret = clerkSecret
     }
 
+    /// Where uploaded files (avatars) are kept.
+    public var filesDirectory: URL { dataDirectory.appending(path: "files") }
+
     /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
-    /// failing with every missing name at once.
+    /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
         var missing: [String] = []
         if environment["DATABASE_URL"] == nil { missing.append("DATABASE_URL") }
@@ -72,14 +90,29 @@ public struct PlatformConfig: Sendable {
             guard let value = Int(raw), value > 0 else { throw ConfigError.invalid(name, "expected a positive integer") }
             return value
         }
+        let dataDirectory = URL(filePath: environment["DATA_DIR"] ?? ".data", relativeTo: URL(filePath: FileManager.default.currentDirectoryPath))
+        var mail = MailSettings(directory: environment["MAIL_DIR"].map { URL(filePath: $0) } ?? dataDirectory.appending(path: "mail"))
+        if let smtp = environment["SMTP_URL"], !smtp.isEmpty {
+            guard let url = URL(string: smtp), ["smtp", "smtps"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigError.invalid("SMTP_URL", "expected smtp://user:password@host:port")
+            }
+            mail.smtp = url
+        }
+        mail.certificateAuthorities = environment["SMTP_CA_FILE"].map { URL(filePath: $0) }
+        if let from = environment["MAIL_FROM"] { mail.from = from }
+        let port = try integer("PORT", 8080)
         return PlatformConfig(
             database: try DatabaseURL(url),
             tenantDatabase: try environment["TENANT_DATABASE_URL"].map(DatabaseURL.init),
             jwtSecret: secret,
             host: environment["HOST"] ?? "127.0.0.1",
-            port: try integer("PORT", 8080),
+            port: port,
             maximumConnections: try integer("DATABASE_MAX_CONNECTIONS", 20),
-            workerConcurrency: try integer("WORKER_CONCURRENCY", 4)
+            workerConcurrency: try integer("WORKER_CONCURRENCY", 4),
+            publicURL: environment["PUBLIC_URL"].map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+            dataDirectory: dataDirectory,
+            mail: mail,
+            clerkSecret: environment["CLERK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }
@@ -107,5 +140,28 @@ public struct RateLimit: Sendable, Equatable {
     public init(perSecond: Double, burst: Int) {
         self.perSecond = perSecond
         self.burst = burst
+    }
+}
+
+/// How mail leaves: over SMTP when `smtp` is set, otherwise as `.eml` files in `directory`.
+public struct MailSettings: Sendable, Equatable {
+    public var smtp: URL?
+    /// A PEM file of extra certificate authorities to trust for the SMTP server (`SMTP_CA_FILE`).
+    public var certificateAuthorities: URL?
+    public var directory: URL
+    public var from: String
+    /// How often the sender looks for retries that fell due.
+    public var pollInterval: Duration
+    /// The first retry's delay; each further one doubles it (up to an hour).
+    public var retryDelay: Duration
+
+    public init(smtp: URL? = nil, certificateAuthorities: URL? = nil, directory: URL, from: String = "Platform <no-reply@localhost>",
+                pollInterval: Duration = .seconds(5), retryDelay: Duration = .seconds(10)) {
+        self.smtp = smtp
+        self.certificateAuthorities = certificateAuthorities
+        self.directory = directory
+        self.from = from
+        self.pollInterval = pollInterval
+        self.retryDelay = retryDelay
     }
 }

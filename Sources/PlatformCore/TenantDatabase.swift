@@ -26,7 +26,7 @@ public struct TenantDatabase: Queryable {
 
     /// Several statements in one transaction.
     public func transaction<T: Sendable>(logger: Logger, _ body: (TenantTransaction) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await body(TenantTransaction(connection: connection, schema: schema))
         }
     }

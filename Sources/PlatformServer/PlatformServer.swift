@@ -73,7 +73,7 @@ public enum PlatformServer {
         try documentBox.publish(document)
 
         var services: [any Service] = [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)]
-        if parts.contains(.worker) { services.append(controlPlane.worker) }
+        if parts.contains(.worker) { services += controlPlane.worker }
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "platform"),
@@ -121,12 +121,12 @@ public enum PlatformServer {
             configuration: try config.tenantDatabase.clientConfiguration(maximumConnections: config.maximumConnections),
             backgroundLogger: logger)
         let hub = NotificationHub()
-        let worker = ControlPlane.worker(
+        let workers = try ControlPlane.worker(
             client: client, tenants: TenantPools([TenantPools.primary: tenantClient]), config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
             migrator: Migrator(client: client, logger: logger), hub: hub, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger), worker],
+            services: [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)] + workers,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

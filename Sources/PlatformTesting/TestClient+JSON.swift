@@ -44,3 +44,36 @@ extension HTTPFields {
         return fields
     }
 }
+
+/// A response whose body is bytes (a downloaded file).
+public struct BinaryResponse: Sendable {
+    public let status: HTTPResponse.Status
+    public let headers: HTTPFields
+    public let body: [UInt8]
+}
+
+extension TestClientProtocol {
+    /// Sends `fields` and one file as `multipart/form-data`.
+    public func upload(
+        _ uri: String, file: [UInt8], filename: String = "picture.png", contentType fileType: String = "image/png", field: String = "file",
+        headers: HTTPFields = [:]
+    ) async throws -> JSONResponse {
+        let boundary = "----platform-test-\(UUID().uuidString)"
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(filename)\"\r\nContent-Type: \(fileType)\r\n\r\n".utf8)
+        body += file
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        var headers = headers
+        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
+            let text = String(buffer: response.body)
+            let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+            return JSONResponse(status: response.status, headers: response.headers, json: json, text: text)
+        }
+    }
+
+    public func download(_ uri: String, headers: HTTPFields = [:]) async throws -> BinaryResponse {
+        try await execute(uri: uri, method: .get, headers: headers, body: nil) { response in
+            BinaryResponse(status: response.status, headers: response.headers, body: Array(buffer: response.body))
+        }
+    }
+}

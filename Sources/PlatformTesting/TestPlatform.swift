@@ -18,7 +18,8 @@ public struct TestPlatform: Sendable {
     /// Settings that keep tests quick without faking anything: cheaper (still real) argon2id,
     /// short leases and heartbeats, a small pool.
     public static func config(for url: DatabaseURL) -> PlatformConfig {
-        PlatformConfig(
+        let data = FileManager.default.temporaryDirectory.appending(path: "platform-test-\(UUID().uuidString.lowercased())")
+        var config = PlatformConfig(
             database: url,
             jwtSecret: "test-secret-0123456789-0123456789-abcdef",
             host: "127.0.0.1", port: 0,
@@ -27,7 +28,11 @@ public struct TestPlatform: Sendable {
             jobLease: .seconds(2),
             jobPollInterval: .milliseconds(200),
             sseHeartbeat: .milliseconds(500),
-            passwordHashing: PasswordHashingCost(memoryKiB: 1024, iterations: 1, parallelism: 1))
+            passwordHashing: PasswordHashingCost(memoryKiB: 1024, iterations: 1, parallelism: 1),
+            dataDirectory: data)
+        config.mail.pollInterval = .milliseconds(200)
+        config.mail.retryDelay = .milliseconds(300)
+        return config
     }
 
     /// Runs `test` against the platform on a fresh clone of the seeded template (`seeded: false`:
@@ -60,6 +65,7 @@ public struct TestPlatform: Sendable {
         let (app, inventory) = try await PlatformServer.buildApplication(
             config: config, parts: parts, catalog: catalog, logger: TestDatabase.logger)
         let platform = TestPlatform(url: url, config: config, inventory: inventory)
+        defer { try? FileManager.default.removeItem(at: config.dataDirectory) }
         return try await app.test(setup) { client in
             let client: any TestClientProtocol = checksContract ? ContractCheckingClient(inner: client, contract: inventory.contract) : client
             return try await test(client, platform)
@@ -75,6 +81,9 @@ public struct TestPlatform: Sendable {
     public func addMember(_ user: TestAccount, to workspace: UUID, role: Role) async throws {
         try await inventory.members.add(userID: user.userID, to: workspace, role: role, logger: TestDatabase.logger)
     }
+
+    /// The mail delivered to `MAIL_DIR` so far.
+    public var mailbox: Mailbox { Mailbox(directory: config.mail.directory) }
 
     /// A separate pool on the same database, for looking behind the API.
     public func withDatabase<T: Sendable>(_ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {

@@ -4,6 +4,7 @@ import PlatformCore
 /// `/api-keys`: workspace-scoped by `X-Workspace-Id`, for owners and admins (or `admin`-scoped keys).
 struct APIKeyController: Sendable {
     let repository: APIKeyRepository
+    let audit: AuditLog
 
     static let notFound = AppError.notFound("api_key_not_found", "No API key with this id in this workspace.")
     static let revoked = AppError.conflict("api_key_revoked", "The API key is revoked; a revoked key cannot be used, rotated or re-enabled.")
@@ -35,6 +36,7 @@ struct APIKeyController: Sendable {
         routes.workspace(Self.create, .admin) { input, context in
             let (record, key) = try await repository.create(
                 input.body, workspaceID: context.workspaceID, createdBy: context.principal.actingUserID, logger: context.logger)
+            await log(.apiKeyCreated, record.id, input, context, ["name": .string(record.name), "scopes": .array(record.scopes.map(JSONValue.string))])
             return CreatedAPIKey(record: record, key: key.secret)
         }
         routes.workspace(Self.list, .admin) { input, context in
@@ -47,6 +49,7 @@ struct APIKeyController: Sendable {
             guard let (record, key) = try await repository.rotate(
                 input.id("api_key_id"), workspaceID: context.workspaceID, createdBy: context.principal.actingUserID, logger: context.logger)
             else { throw try await whyUnchanged(input.id("api_key_id"), context) }
+            await log(.apiKeyRotated, input.id("api_key_id"), input, context, ["new_api_key_id": .string(record.id.uuidString.lowercased())])
             return CreatedAPIKey(record: record, key: key.secret)
         }
         routes.workspace(Self.toggle, .admin) { input, context in
@@ -65,14 +68,26 @@ struct APIKeyController: Sendable {
             try await repository.find(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger).orNotFound(Self.notFound)
         }
         routes.workspace(Self.revoke, .admin) { input, context in
-            try await repository.revoke(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger).orNotFound(Self.notFound)
+            let record = try await repository.revoke(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger)
+                .orNotFound(Self.notFound)
+            await log(.apiKeyRevoked, record.id, input, context)
+            return record
         }
         routes.workspace(Self.delete, .admin) { input, context in
             guard try await repository.delete(input.id("api_key_id"), workspaceID: context.workspaceID, logger: context.logger) else {
                 throw Self.notFound
             }
+            await log(.apiKeyDeleted, input.id("api_key_id"), input, context)
             return NoContent()
         }
+    }
+
+    private func log<B, Q>(
+        _ action: AuditLog.Action, _ keyID: UUID, _ input: Input<B, Q>, _ context: WorkspaceContext, _ details: [String: JSONValue] = [:]
+    ) async {
+        await audit.record(
+            .init(action, actor: context.principal, workspaceID: context.workspaceID, target: ("api_key", keyID.uuidString.lowercased()), details: details),
+            client: input.client, logger: context.logger)
     }
 
     /// Nothing changed: the key is absent here (404) or revoked (409).

@@ -161,7 +161,7 @@ struct APIKeyRecord: APIModel {
     static let example = APIKeyRecord(
         id: UUID(uuidString: "5b8c2d1e-4f3a-4b6c-9d8e-7f6a5b4c3d2e")!, workspaceID: JobSnapshot.example.workspaceID!, name: "CI",
         description: "Deploys from CI", prefix: "sk_live_012345", scopes: ["records:read", "records:write"], isActive: true, revokedAt: nil,
-        expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: UserRepository.Profile.example.id,
+        expiresAt: NewAPIKey.example.expiresAt, lastUsedAt: nil, createdBy: User.example.id,
         createdAt: Date(timeIntervalSince1970: 1_767_225_600))
 }
 

@@ -10,7 +10,8 @@ struct AuthController: Sendable {
     let hasher: PasswordHasher
     let queue: JobQueue
     let provisioner: Provisioner
-    let throttle: LoginThrottle
+    let throttle: Throttle
+    let audit: AuditLog
     let jobs: JobStreamController
     /// A hash of a random password, verified when the email is unknown so both paths cost the same.
     let decoyHash: String
@@ -41,9 +42,6 @@ struct AuthController: Sendable {
     static let logout = Endpoint(
         .post, "/api/v1/auth/logout", "Revoke a refresh token's family", body: RefreshRequest.self, returns: NoContent.self,
         status: .noContent)
-    static let me = Endpoint(
-        .get, "/api/v1/auth/me", "The signed-in user and their workspaces", returns: UserRepository.Profile.self,
-        errors: [ErrorCase(userRequired)])
 
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.signupAsync) { input, context in
@@ -70,17 +68,13 @@ struct AuthController: Sendable {
             _ = try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
             return jobs.eventStream(of: input.id("job_id"), input: input, logger: context.logger)
         }
-        routes.open(Self.login) { input, context in try await login(input.body, logger: context.logger) }
+        routes.open(Self.login) { input, context in try await login(input.body, client: input.client, logger: context.logger) }
         routes.open(Self.refresh) { input, context in
             try await sessions.rotate(input.body.refreshToken, logger: context.logger)
         }
         routes.open(Self.logout) { input, context in
             try await sessions.revoke(input.body.refreshToken, logger: context.logger)
             return NoContent()
-        }
-        routes.authenticated(Self.me) { _, context in
-            guard case .user(let userID) = context.principal else { throw Self.userRequired }
-            return try await users.profile(userID, logger: context.logger).orNotFound(AppError.invalidToken)
         }
     }
 
@@ -92,18 +86,23 @@ struct AuthController: Sendable {
             companyName: signup.companyName, passwordHash: try await hasher.hash(signup.password))
     }
 
-    private func login(_ body: LoginRequest, logger: Logger) async throws -> Session {
+    private func login(_ body: LoginRequest, client: ClientInfo, logger: Logger) async throws -> Session {
         let email = body.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if let wait = await throttle.retryAfter(email) {
             throw AppError.tooManyRequests(retryAfter: wait, "Too many failed logins for this account; try again later.")
         }
         let credentials = try await users.credentials(email: email, logger: logger)
         let valid = try await hasher.verify(body.password, against: credentials?.passwordHash ?? decoyHash)
-        guard let credentials, valid, credentials.isActive else {
+        guard let credentials, credentials.passwordHash != nil, valid, credentials.isActive else {
             await throttle.recordFailure(email)
+            await audit.record(
+                .init(.loginFailed, failed: true, target: credentials.map { ("user", $0.id.uuidString.lowercased()) }, details: ["email": .string(email)]),
+                client: client, logger: logger)
             throw Self.invalidCredentials
         }
         await throttle.recordSuccess(email)
+        try await users.recordLogin(credentials.id, logger: logger)
+        await audit.record(.init(.loginSucceeded, actor: .user(id: credentials.id)), client: client, logger: logger)
         return try await sessions.issue(userID: credentials.id, logger: logger)
     }
 }

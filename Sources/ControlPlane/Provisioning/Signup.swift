@@ -79,5 +79,5 @@ struct SignupResult: APIModel {
 
     static let example = SignupResult(
         accessToken: Session.example.accessToken, refreshToken: Session.example.refreshToken, tokenType: "bearer", expiresIn: 900,
-        userID: UserRepository.Profile.example.id, workspaceID: JobSnapshot.example.workspaceID!, workspaceName: "Acme")
+        userID: User.example.id, workspaceID: JobSnapshot.example.workspaceID!, workspaceName: "Acme")
 }

@@ -89,3 +89,15 @@ extension Optional {
         return self
     }
 }
+
+extension PostgresClient {
+    /// Several statements in one transaction. An error thrown by `body` comes out as it was thrown
+    /// (PostgresNIO wraps it), so an `AppError` keeps its status.
+    public func transaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+}
