@@ -159,8 +159,12 @@ fail-on = ["missing_auth", "base_url_mismatch"]
 # actions, and downloads whose signature no generator can forge. A broken token still fails the
 # run through every other operation.
 [[operations]]
-include-name = ["POST /api/v1/auth/impersonate", "GET /api/v1/files/avatars/{file_id}"]
+include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}"]
 warnings = false
+
+# Routes that name their workspace in the path get the fuzzing workspace, as the header does.
+[parameters]
+"path.workspace_id" = "${ST_WORKSPACE}"
 TOML
 
 COMMON=(

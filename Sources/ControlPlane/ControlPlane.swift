@@ -18,6 +18,8 @@ public struct ControlPlane: Sendable {
     let auditLog: AuditController
     let apiKeys: APIKeyController
     let workspaces: WorkspaceController
+    let workspaceDirectory: WorkspacesController
+    let invitations: InvitationController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -32,12 +34,12 @@ public struct ControlPlane: Sendable {
 
     public init(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
-        migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
+        migrator: any TenantMigrating, hub: NotificationHub, membershipFaults: MembershipFaults = MembershipFaults(), logger: Logger
     ) async throws {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let keys = APIKeyRepository(client: client)
         let queue = JobQueue(client: client, lease: config.jobLease)
-        let members = WorkspaceMembers(client: client, tenants: tenants)
+        let members = WorkspaceMembers(client: client, tenants: tenants, faults: membershipFaults)
         let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
         let jobs = JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat)
         let users = UserRepository(client: client)
@@ -59,8 +61,9 @@ public struct ControlPlane: Sendable {
             users: users, sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
             throttle: Throttle(), audit: audit, jobs: jobs,
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
+        let templates = MailTemplates(publicURL: config.publicURL)
         let accounts = AccountController(
-            client: client, users: users, tokens: oneTimeTokens, outbox: outbox, templates: MailTemplates(publicURL: config.publicURL),
+            client: client, users: users, tokens: oneTimeTokens, outbox: outbox, templates: templates,
             audit: audit, sessions: sessions, hasher: hasher, secrets: secrets)
         self.accounts = accounts
         self.profiles = ProfileController(
@@ -77,6 +80,12 @@ public struct ControlPlane: Sendable {
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
         self.workspaceResolver = WorkspaceResolver(client: client)
         self.workspaces = WorkspaceController(client: client, queue: queue, migrator: migrator, jobs: jobs)
+        self.workspaceDirectory = WorkspacesController(
+            client: client, queue: queue, migrator: migrator, users: users, sessions: sessions, tokens: oneTimeTokens, outbox: outbox,
+            templates: templates, audit: audit, jobs: jobs)
+        self.invitations = InvitationController(
+            client: client, users: users, members: members, tokens: oneTimeTokens, outbox: outbox, templates: templates, audit: audit,
+            sessions: sessions, hasher: hasher, accounts: accounts)
     }
 
     public func addRoutes(to routes: RouteTable) {
@@ -89,11 +98,16 @@ public struct ControlPlane: Sendable {
         auditLog.addRoutes(to: routes)
         apiKeys.addRoutes(to: routes)
         workspaces.addRoutes(to: routes)
+        workspaceDirectory.addRoutes(to: routes)
+        invitations.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.
     public var worker: [any Service] {
-        [Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger), mailSender]
+        [
+            Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger), mailSender,
+            MembershipRepair(members: members, logger: logger),
+        ]
     }
 
     /// The job worker and mail sender alone, for `platform worker`: no HTTP side, no password hashing.
@@ -102,15 +116,15 @@ public struct ControlPlane: Sendable {
         migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
     ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
-        let provisioner = Provisioner(
-            client: client, migrator: migrator, members: WorkspaceMembers(client: client, tenants: tenants), sessions: sessions)
+        let members = WorkspaceMembers(client: client, tenants: tenants)
+        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
         let jobs = worker(
             queue: JobQueue(client: client, lease: config.jobLease), provisioner: provisioner, migrator: migrator, hub: hub,
             config: config, logger: logger)
         let mail = MailSender(
             outbox: outbox(client: client, config: config), transport: try transport(config.mail), hub: hub,
             pollInterval: config.mail.pollInterval, logger: logger)
-        return [jobs, mail]
+        return [jobs, mail, MembershipRepair(members: members, logger: logger)]
     }
 
     /// What `platform mail list` prints: the outbox, newest first.
@@ -140,6 +154,8 @@ public struct ControlPlane: Sendable {
             handlers: [
                 SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner)),
                 MigrateWorkspaceJob.kind: TypedJobHandler(definition: MigrateWorkspaceJob(migrator: migrator)),
+                ProvisionWorkspaceJob.kind: TypedJobHandler(
+                    definition: ProvisionWorkspaceJob(client: provisioner.client, migrator: migrator, members: provisioner.members)),
             ],
             concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)
     }

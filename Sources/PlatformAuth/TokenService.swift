@@ -13,19 +13,22 @@ public struct TokenService: Sendable {
 
     public var accessTokenLifetimeSeconds: Int { Int(accessTokenLifetime.components.seconds) }
 
-    public func accessToken(for userID: UUID) async throws -> String {
+    /// `workspace`: the workspace the session is bound to (requests that name none go there).
+    public func accessToken(for userID: UUID, workspace: UUID? = nil) async throws -> String {
         let now = Date()
         let payload = AccessTokenPayload(
-            subject: .init(value: userID.uuidString.lowercased()),
+            subject: .init(value: userID.uuidString.lowercased()), workspace: workspace?.uuidString.lowercased(),
             issuedAt: .init(value: now),
             expiration: .init(value: now.addingTimeInterval(TimeInterval(accessTokenLifetimeSeconds))))
         return try await keys.sign(payload)
     }
 
-    /// The user id of a valid, unexpired token; nil for anything else.
-    public func verifyAccessToken(_ token: String) async -> UUID? {
-        guard let payload = try? await keys.verify(token, as: AccessTokenPayload.self) else { return nil }
-        return UUID(uuidString: payload.subject.value)
+    /// The user (and bound workspace) of a valid, unexpired token; nil for anything else.
+    public func verifyAccessToken(_ token: String) async -> (user: UUID, workspace: UUID?)? {
+        guard let payload = try? await keys.verify(token, as: AccessTokenPayload.self), let user = UUID(uuidString: payload.subject.value) else {
+            return nil
+        }
+        return (user, payload.workspace.flatMap(UUID.init(uuidString:)))
     }
 
     /// A new opaque refresh token (256 random bits).
@@ -36,11 +39,13 @@ public struct TokenService: Sendable {
 
 struct AccessTokenPayload: JWTPayload {
     let subject: SubjectClaim
+    let workspace: String?
     let issuedAt: IssuedAtClaim
     let expiration: ExpirationClaim
 
     enum CodingKeys: String, CodingKey {
         case subject = "sub"
+        case workspace = "wid"
         case issuedAt = "iat"
         case expiration = "exp"
     }

@@ -3,13 +3,15 @@ import Foundation
 
 /// Who is calling: a signed-in user, or an API key that belongs to exactly one workspace.
 public enum Principal: Sendable, Equatable {
-    case user(id: UUID)
+    /// `workspace`: the workspace the session was switched to (`POST /workspaces/switch`), used
+    /// when a request names none.
+    case user(id: UUID, workspace: UUID? = nil)
     case apiKey(APIKeyIdentity)
 
     /// The user a write is attributed to: the user, or the key's creator.
     public var actingUserID: UUID? {
         switch self {
-        case .user(let id): id
+        case .user(let id, _): id
         case .apiKey(let key): key.createdBy
         }
     }

@@ -42,6 +42,7 @@ public enum PlatformServer {
         catalog: MigrationCatalog = .embedded,
         metrics: PrometheusCollectorRegistry? = nil,
         migrateTenantsAtStart: Bool = false,
+        membershipFaults: MembershipFaults = MembershipFaults(),
         onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in },
         logger: Logger
     ) async throws -> (app: some ApplicationProtocol, inventory: PlatformInventory) {
@@ -58,7 +59,7 @@ public enum PlatformServer {
             client: client, tenants: tenants, config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
             hasher: PasswordHasher(cost: config.passwordHashing),
-            migrator: migrator, hub: hub, logger: logger)
+            migrator: migrator, hub: hub, membershipFaults: membershipFaults, logger: logger)
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())

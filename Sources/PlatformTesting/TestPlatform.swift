@@ -42,11 +42,13 @@ public struct TestPlatform: Sendable {
         seeded: Bool = true,
         parts: PlatformParts = .all,
         catalog: MigrationCatalog = .embedded,
+        faults: MembershipFaults = MembershipFaults(),
+        checksContract: Bool = true,
         configure: @Sendable (inout PlatformConfig) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol, TestPlatform) async throws -> T
     ) async throws -> T {
         try await TestDatabase.withDatabase(seeded: seeded) { url in
-            try await run(on: url, setup, parts: parts, catalog: catalog, configure: configure, test)
+            try await run(on: url, setup, parts: parts, catalog: catalog, checksContract: checksContract, faults: faults, configure: configure, test)
         }
     }
 
@@ -57,13 +59,14 @@ public struct TestPlatform: Sendable {
         parts: PlatformParts = .all,
         catalog: MigrationCatalog = .embedded,
         checksContract: Bool = true,
+        faults: MembershipFaults = MembershipFaults(),
         configure: @Sendable (inout PlatformConfig) -> Void = { _ in },
         _ test: @Sendable (any TestClientProtocol, TestPlatform) async throws -> T
     ) async throws -> T {
         var config = Self.config(for: url)
         configure(&config)
         let (app, inventory) = try await PlatformServer.buildApplication(
-            config: config, parts: parts, catalog: catalog, logger: TestDatabase.logger)
+            config: config, parts: parts, catalog: catalog, membershipFaults: faults, logger: TestDatabase.logger)
         let platform = TestPlatform(url: url, config: config, inventory: inventory)
         defer { try? FileManager.default.removeItem(at: config.dataDirectory) }
         return try await app.test(setup) { client in

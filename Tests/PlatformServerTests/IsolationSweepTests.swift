@@ -20,7 +20,9 @@ import Testing
             .post, "/api/v1/records", json: ["recordset_id": .string(recordset.uuidString), "data": ["secret": "yes"]], headers: owner.headers()))
         let key = try #require(UUID(uuidString: try await client.createAPIKey(for: owner, scopes: ["admin"], name: "owner key").id))
         let job = try id(await client.request(.post, "/api/v1/workspace/migrate", headers: owner.headers()), "job_id")
-        return ["recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job]
+        return [
+            "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "workspace_id": owner.workspaceID, "user_id": owner.userID,
+        ]
     }
 
     func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
@@ -63,7 +65,7 @@ import Testing
             let aIDs = try await seed(client, a)
             let bIDs = try await seed(client, b)
             let aKey = try await client.createAPIKey(for: a, scopes: ["admin"], name: "A's key")
-            let scoped = platform.inventory.operations.filter(\.access.isWorkspaceScoped)
+            let scoped = platform.inventory.operations.filter { $0.access.isWorkspaceScoped && !$0.workspaceFromPath }
             let lists = scoped.filter { $0.method == .get && $0.pathParameters.isEmpty && $0.path != "/api/v1/workspace/health" }
             #expect(scoped.count >= 17)
             #expect(lists.count >= 3)
@@ -102,6 +104,42 @@ import Testing
             #expect(try await client.request(.get, "/api/v1/records/\(bIDs["record_id"]!)", headers: .bearer(aKey.key)).status == .notFound)
 
             #expect(try await contents(client, a, lists) == aBefore, "A's data changed")
+        }
+    }
+
+    /// Routes that name their workspace in the path (`/workspaces/{workspace_id}/…`): A's
+    /// credentials with B's workspace in the path reach nothing, and B's roster and name stay.
+    @Test func aWorkspaceInThePathIsCheckedLikeTheHeader() async throws {
+        try await TestPlatform.run { client, platform in
+            let a = try await platform.account(.alice, via: client)
+            let b = try await platform.account(.bob, via: client)
+            let aIDs = try await seed(client, a)
+            let bIDs = try await seed(client, b)
+            _ = aIDs
+            let aKey = try await client.createAPIKey(for: a, scopes: ["admin"], name: "A's key")
+            let scoped = platform.inventory.operations.filter(\.workspaceFromPath)
+            #expect(scoped.count >= 10)
+            func state() async throws -> [JSONValue] {
+                let roster = try await client.request(.get, "/api/v1/workspaces/\(b.workspaceID)/members", headers: .bearer(b.accessToken))
+                let workspace = try await client.request(.get, "/api/v1/workspaces/\(b.workspaceID)", headers: .bearer(b.accessToken))
+                return [roster.json["items"] ?? .null, workspace.json["name"] ?? .null]
+            }
+            let before = try await state()
+            for operation in scoped {
+                let path = try path(operation, bIDs), body = body(operation, bIDs)
+                let label = "\(operation.method) \(operation.path)"
+                let byToken = try await client.request(operation.method, path, json: body, headers: .bearer(a.accessToken))
+                #expect(byToken.status == .forbidden && byToken.errorCode == "workspace_forbidden", "A's token, B in the path: \(label) → \(byToken.status)")
+                // A's own header does not help: the path decides.
+                let withOwnHeader = try await client.request(operation.method, path, json: body, headers: a.headers())
+                #expect(withOwnHeader.errorCode == "workspace_forbidden", "A's header, B in the path: \(label)")
+                let byKey = try await client.request(operation.method, path, json: body, headers: .bearer(aKey.key))
+                #expect(byKey.errorCode == "workspace_forbidden", "A's key, B in the path: \(label)")
+                let unknown = try await client.request(operation.method, path.replacingOccurrences(of: b.workspaceID.uuidString.lowercased(), with: UUID().uuidString.lowercased()), json: body, headers: .bearer(a.accessToken))
+                #expect(unknown.errorCode == "workspace_forbidden", "unknown workspace: \(label)")
+                #expect(try await client.request(operation.method, path, json: body).status == .unauthorized, "anonymous: \(label)")
+            }
+            #expect(try await state() == before, "B's workspace changed")
         }
     }
 }

@@ -24,10 +24,10 @@ struct CredentialAuthenticator: Authenticating {
         }
         let token = parts[1].trimmingCharacters(in: .whitespaces)
         if token.hasPrefix("sk_") { return try await apiKey(token, logger: logger) }
-        guard let userID = await tokens.verifyAccessToken(token) else {
+        guard let verified = await tokens.verifyAccessToken(token) else {
             throw AppError.invalidToken
         }
-        return .user(id: userID)
+        return .user(id: verified.user, workspace: verified.workspace)
     }
 
     private func apiKey(_ secret: String, logger: Logger) async throws -> Principal {

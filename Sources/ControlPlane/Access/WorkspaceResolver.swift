@@ -11,7 +11,7 @@ struct WorkspaceResolver: WorkspaceResolving {
 
     func membership(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> WorkspaceMembership? {
         switch principal {
-        case .user(let userID):
+        case .user(let userID, _):
             try await client.first(Row.self, """
                 SELECT w.id, w.status, w.schema_version, w.placement, m.role, m.member_id
                 FROM control.workspaces w

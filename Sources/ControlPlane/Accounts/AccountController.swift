@@ -110,7 +110,7 @@ struct AccountController: Sendable {
             return Self.heard
         }
         routes.authenticated(Self.changePassword) { input, context in
-            guard case .user(let userID) = context.principal else { throw AuthController.userRequired }
+            guard case .user(let userID, _) = context.principal else { throw AuthController.userRequired }
             let credentials = try await users.credentials(userID: userID, logger: context.logger).orNotFound(AppError.invalidToken)
             let hash = try await secrets.guarding("password:\(userID)") {
                 guard let current = credentials.passwordHash, try await hasher.verify(input.body.currentPassword, against: current) else {

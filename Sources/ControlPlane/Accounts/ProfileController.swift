@@ -118,7 +118,7 @@ struct ProfileController: Sendable {
 extension AuthenticatedContext {
     /// The signed-in user; an API key is refused (these are a person's own endpoints).
     func userID() throws -> UUID {
-        guard case .user(let id) = principal else { throw AuthController.userRequired }
+        guard case .user(let id, _) = principal else { throw AuthController.userRequired }
         return id
     }
 }

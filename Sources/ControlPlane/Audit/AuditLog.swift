@@ -36,7 +36,7 @@ struct AuditLog: Sendable {
             self.action = action
             self.failed = failed
             switch actor {
-            case .user(let id): actorUserID = id
+            case .user(let id, _): actorUserID = id
             case .apiKey(let key): (actorAPIKeyID, actorUserID) = (key.id, key.createdBy)
             case nil: break
             }

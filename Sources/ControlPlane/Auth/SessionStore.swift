@@ -11,14 +11,15 @@ struct SessionStore: Sendable {
     let tokens: TokenService
     let refreshLifetime: Duration
 
-    func issue(userID: UUID, family: UUID = UUID(), logger: Logger) async throws -> Session {
+    /// A new pair; `workspace` binds the session to a workspace (kept across refreshes).
+    func issue(userID: UUID, workspace: UUID? = nil, family: UUID = UUID(), logger: Logger) async throws -> Session {
         let refresh = TokenService.newRefreshToken()
         try await client.query("""
-            INSERT INTO control.refresh_tokens (user_id, family_id, token_digest, expires_at)
-            VALUES (\(userID), \(family), \(Digest.sha256(refresh)), now() + make_interval(secs => \(refreshLifetime.inSeconds)))
+            INSERT INTO control.refresh_tokens (user_id, family_id, token_digest, expires_at, workspace_id)
+            VALUES (\(userID), \(family), \(Digest.sha256(refresh)), now() + make_interval(secs => \(refreshLifetime.inSeconds)), \(workspace))
             """, logger: logger)
         return Session(
-            accessToken: try await tokens.accessToken(for: userID), refreshToken: refresh,
+            accessToken: try await tokens.accessToken(for: userID, workspace: workspace), refreshToken: refresh,
             expiresIn: tokens.accessTokenLifetimeSeconds)
     }
 
@@ -28,11 +29,11 @@ struct SessionStore: Sendable {
             UPDATE control.refresh_tokens SET used_at = now()
             WHERE token_digest = \(digest) AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
               AND EXISTS (SELECT 1 FROM control.users WHERE id = user_id AND status = 'active')
-            RETURNING user_id, family_id
+            RETURNING user_id, family_id, workspace_id
             """, logger: logger)
         if let row = try await rows.collect().first {
-            let (userID, family) = try row.decode((UUID, UUID).self)
-            return try await issue(userID: userID, family: family, logger: logger)
+            let (userID, family, workspace) = try row.decode((UUID, UUID, UUID?).self)
+            return try await issue(userID: userID, workspace: workspace, family: family, logger: logger)
         }
         let reused = try await revokeFamily(ofDigest: digest, onlyIfSpent: true, logger: logger)
         if reused { logger.warning("spent refresh token presented again; family revoked") }

@@ -41,10 +41,11 @@ struct TypedJobHandler<Definition: JobDefinition>: JobHandler {
 extension JobQueue {
     /// Enqueues a typed job (see `enqueue(kind:…)` for idempotency and one-at-a-time per workspace).
     func enqueue<Definition: JobDefinition>(
-        _ definition: Definition.Type, _ payload: Definition.Payload, idempotencyKey: String? = nil, workspaceID: UUID? = nil, logger: Logger
+        _ definition: Definition.Type, _ payload: Definition.Payload, idempotencyKey: String? = nil, workspaceID: UUID? = nil,
+        on db: (any Queryable)? = nil, logger: Logger
     ) async throws -> (id: UUID, created: Bool) {
         try await enqueue(
             kind: Definition.kind, payload: try JSONValue(encoding: payload), idempotencyKey: idempotencyKey,
-            workspaceID: workspaceID, logger: logger)
+            workspaceID: workspaceID, on: db, logger: logger)
     }
 }

@@ -19,10 +19,11 @@ struct JobQueue: Sendable {
     /// Enqueues a job, or returns the existing one for the same idempotency key, or the active job of
     /// the same kind for the same workspace (a workspace runs one job of a kind at a time).
     func enqueue(
-        id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, workspaceID: UUID? = nil, logger: Logger
+        id: UUID = UUID(), kind: String, payload: JSONValue, idempotencyKey: String?, workspaceID: UUID? = nil,
+        on db: (any Queryable)? = nil, logger: Logger
     ) async throws -> (id: UUID, created: Bool) {
         for _ in 0..<2 {
-            let found = try await client.first(Enqueued.self, """
+            let found = try await (db ?? client).first(Enqueued.self, """
                 WITH inserted AS (
                     INSERT INTO control.jobs (id, kind, payload, idempotency_key, workspace_id, event_seq)
                     VALUES (\(id), \(kind), \(payload), \(idempotencyKey), \(workspaceID), 1)

@@ -52,12 +52,14 @@ struct SignupPayload: Codable, Sendable {
         case companyName = "company_name", passwordHash = "password_hash"
     }
 
+    var slug: String { Self.slug(for: companyName, id: workspaceID) }
+
     /// `acme-inc-1a2b3c`: readable, and unique because of the workspace id's tail.
-    var slug: String {
-        let base = companyName.lowercased().folding(options: .diacriticInsensitive, locale: nil)
+    static func slug(for name: String, id: UUID) -> String {
+        let base = name.lowercased().folding(options: .diacriticInsensitive, locale: nil)
             .map { $0.isLetter || $0.isNumber ? $0 : "-" }
         let collapsed = String(base).split(separator: "-").joined(separator: "-").prefix(40)
-        let suffix = workspaceID.uuidString.lowercased().suffix(6)
+        let suffix = id.uuidString.lowercased().suffix(6)
         return collapsed.isEmpty ? "workspace-\(suffix)" : "\(collapsed)-\(suffix)"
     }
 }

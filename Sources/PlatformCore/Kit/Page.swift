@@ -25,13 +25,16 @@ public struct Page: QueryParameters, Equatable, SchemaDescribed {
             }
             return value
         }
-        let size = try number(.limit, minimum: 0) ?? number(.pageSize, minimum: 1) ?? Self.defaultLimit
-        let limit = min(max(size, 1), Self.maximumLimit)
-        if let offset = try number(.offset, minimum: 0) ?? number(.skip, minimum: 0) {
-            self.init(limit: limit, offset: offset)
+        // Every alias present is checked, even one its partner makes irrelevant.
+        let (limit, pageSize) = (try number(.limit, minimum: 0), try number(.pageSize, minimum: 1))
+        let (offset, skip, page) = (try number(.offset, minimum: 0), try number(.skip, minimum: 0), try number(.page, minimum: 1))
+        let size = min(max(limit ?? pageSize ?? Self.defaultLimit, 1), Self.maximumLimit)
+        if let offset = offset ?? skip {
+            self.init(limit: size, offset: offset)
         } else {
-            let page = try number(.page, minimum: 1) ?? 1
-            self.init(limit: limit, offset: (page - 1) * limit)
+            let page = page ?? 1
+            guard page <= Int.max / size else { throw AppError.invalidQuery("page is too large.") }
+            self.init(limit: size, offset: (page - 1) * size)
         }
     }
 

@@ -76,7 +76,7 @@ public enum OpenAPIDocument {
         var parameters: [JSONValue] = operation.pathParameters.map { name in
             ["name": .string(name), "in": "path", "required": true, "schema": JSONSchema.string(format: "uuid").jsonValue()]
         }
-        if operation.access.isWorkspaceScoped { parameters.append(["$ref": "#/components/parameters/WorkspaceID"]) }
+        if operation.access.isWorkspaceScoped && !operation.workspaceFromPath { parameters.append(["$ref": "#/components/parameters/WorkspaceID"]) }
         if operation.isIdempotent { parameters.append(["$ref": "#/components/parameters/IdempotencyKey"]) }
         if let query = schemas.query {
             parameters += queryParameters(query, components)

@@ -17,6 +17,8 @@ public struct APIOperation: Sendable {
     public let errors: [ErrorCase]
     /// The request body's example, for the sweep and the document.
     public let bodyExample: JSONValue?
+    /// Scoped by `{workspace_id}` in its path rather than by `X-Workspace-Id`.
+    public var workspaceFromPath: Bool { access.isWorkspaceScoped && pathParameters.contains(RouteTable.workspaceParameter) }
     /// Reflects the operation's body, query and answer into `reflector`'s components.
     public let describe: @Sendable (inout SchemaReflector) throws -> Schemas
 

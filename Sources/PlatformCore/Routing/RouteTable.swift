@@ -43,8 +43,10 @@ public final class RouteTable {
         _ handler: @escaping @Sendable (Input<B, Q>, WorkspaceContext) async throws -> O
     ) {
         let gates = self.gates
+        let fromPath = endpoint.pathParameters.contains(Self.workspaceParameter)
         register(endpoint, access: .workspace(permission), handler) { request, context in
-            let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
+            let named = try fromPath ? Self.pathWorkspace(context) : nil
+            let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission, named: named)
             let owner = "\(membership.workspaceID) \(principal.scopeName)"
             return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency, owner)
         }
@@ -94,6 +96,17 @@ public final class RouteTable {
         }
     }
 
+    /// A control-plane path that names its workspace (`/workspaces/{workspace_id}/…`) is scoped by
+    /// it, not by `X-Workspace-Id`.
+    public static let workspaceParameter = "workspace_id"
+
+    private static func pathWorkspace(_ context: AppRequestContext) throws -> UUID {
+        guard let raw = context.parameters.get(workspaceParameter), let id = UUID(uuidString: raw) else {
+            throw AppError.badRequest("invalid_id", "The workspace_id in the path must be a UUID.")
+        }
+        return id
+    }
+
     /// The keys a body type documents, when it is a fixed set (a reflected struct).
     private static func fields<B: Decodable>(of type: B.Type) -> Set<String>? {
         if B.self is any RawRequestBody.Type { return nil }
@@ -126,7 +139,7 @@ public struct Gates: Sendable {
         guard let principal = try await authenticator.authenticate(request, logger: logger) else { throw AppError.unauthenticated() }
         var logger = logger
         switch principal {
-        case .user(let id): logger[metadataKey: "user_id"] = "\(id)"
+        case .user(let id, _): logger[metadataKey: "user_id"] = "\(id)"
         case .apiKey(let key): logger[metadataKey: "api_key_id"] = "\(key.id)"
         }
         return (principal, logger)
@@ -134,14 +147,20 @@ public struct Gates: Sendable {
 
     /// The principal, the workspace it names (`X-Workspace-Id`, or the key's own), and the proof
     /// that it may act there as `permission` asks.
-    func workspace(_ request: Request, _ logger: Logger, _ permission: Permission) async throws -> (Principal, WorkspaceMembership, Logger) {
+    func workspace(
+        _ request: Request, _ logger: Logger, _ permission: Permission, named: UUID? = nil
+    ) async throws -> (Principal, WorkspaceMembership, Logger) {
         var (principal, logger) = try await authenticate(request, logger)
         let workspaceID: UUID
-        if let raw = request.headers[Self.workspaceHeader] {
+        if let named {
+            workspaceID = named
+        } else if let raw = request.headers[Self.workspaceHeader] {
             guard let parsed = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)) else { throw AppError.invalidWorkspaceID }
             workspaceID = parsed
         } else if case .apiKey(let key) = principal {
             workspaceID = key.workspaceID
+        } else if case .user(_, let bound?) = principal {
+            workspaceID = bound
         } else {
             throw AppError.workspaceRequired
         }
@@ -166,7 +185,7 @@ public struct Gates: Sendable {
 extension Principal {
     var scopeName: String {
         switch self {
-        case .user(let id): "user:\(id)"
+        case .user(let id, _): "user:\(id)"
         case .apiKey(let key): "key:\(key.id)"
         }
     }
