@@ -20,6 +20,7 @@ public struct ControlPlane: Sendable {
     let workspaces: WorkspaceController
     let workspaceDirectory: WorkspacesController
     let invitations: InvitationController
+    let memberDirectory: MemberController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -66,9 +67,9 @@ public struct ControlPlane: Sendable {
             client: client, users: users, tokens: oneTimeTokens, outbox: outbox, templates: templates,
             audit: audit, sessions: sessions, hasher: hasher, secrets: secrets)
         self.accounts = accounts
-        self.profiles = ProfileController(
-            client: client, users: users, members: members,
-            avatars: Avatars(users: users, storage: storage, signer: signer, publicURL: config.publicURL), audit: audit)
+        let avatars = Avatars(users: users, storage: storage, signer: signer, publicURL: config.publicURL)
+        self.profiles = ProfileController(client: client, users: users, members: members, avatars: avatars, audit: audit)
+        self.memberDirectory = MemberController(client: client, members: members, avatars: avatars, audit: audit)
         self.impersonation = ImpersonationController(
             client: client, users: users, tokens: oneTimeTokens, sessions: sessions, audit: audit, accounts: accounts)
         self.clerk = ClerkController(client: client, secret: config.clerkSecret, sessions: sessions, secrets: secrets, audit: audit)
@@ -100,6 +101,7 @@ public struct ControlPlane: Sendable {
         workspaces.addRoutes(to: routes)
         workspaceDirectory.addRoutes(to: routes)
         invitations.addRoutes(to: routes)
+        memberDirectory.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.

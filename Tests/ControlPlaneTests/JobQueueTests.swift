@@ -45,8 +45,9 @@ import Testing
         try await TestDatabase.withDatabase { url in
             try await PlatformServer.withClient(url, logger: logger) { client in
                 let queue = JobQueue(client: client, lease: .seconds(5))
+                // A long backoff, so a loaded machine cannot outwait it; the test then moves the clock.
                 let worker = JobWorker(queue: queue, hub: NotificationHub(), handlers: ["flaky": FlakyHandler(failures: 1)],
-                                       concurrency: 1, pollInterval: .milliseconds(100), logger: logger)
+                                       concurrency: 1, pollInterval: .milliseconds(100), retryBase: 30, logger: logger)
                 let job = try await queue.enqueue(kind: "flaky", payload: [:], idempotencyKey: nil, logger: logger)
                 let claimed = try #require(try await queue.claim(workerID: worker.workerID, logger: logger))
                 await worker.execute(claimed)
@@ -55,6 +56,10 @@ import Testing
                 #expect(waiting.status == .queued)
                 #expect(waiting.errorMessage?.contains("transient failure 1") == true)
                 #expect(try await queue.claim(workerID: "impatient", logger: logger) == nil)
+                let delay = try await client.query("SELECT extract(epoch FROM run_at - now())::float8 FROM control.jobs WHERE id = \(job.id)", logger: logger)
+                    .collect().first!.decode(Double.self)
+                #expect(delay > 50 && delay <= 60, "the second attempt waits twice the base")
+                try await client.query("UPDATE control.jobs SET run_at = now() WHERE id = \(job.id)", logger: logger)
 
                 let done = try await runUntilDone(worker, queue, job.id)
                 #expect(done.status == .completed)

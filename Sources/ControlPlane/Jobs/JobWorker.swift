@@ -26,10 +26,16 @@ struct JobWorker: Service {
     let handlers: [String: any JobHandler]
     let concurrency: Int
     let pollInterval: Duration
+    /// The first retry's delay in seconds; each further attempt doubles it (up to a minute).
+    let retryBase: Double
     let logger: Logger
     let workerID: String
 
-    init(queue: JobQueue, hub: NotificationHub, handlers: [String: any JobHandler], concurrency: Int, pollInterval: Duration, logger: Logger) {
+    init(
+        queue: JobQueue, hub: NotificationHub, handlers: [String: any JobHandler], concurrency: Int, pollInterval: Duration,
+        retryBase: Double = 0.5, logger: Logger
+    ) {
+        self.retryBase = retryBase
         self.queue = queue
         self.hub = hub
         self.handlers = handlers
@@ -93,7 +99,7 @@ struct JobWorker: Service {
         } catch {
             logger.error("job attempt failed", metadata: ["error": "\(String(reflecting: error))", "attempt": "\(job.attempts)"])
             let change: JobChange = job.attempts < job.maxAttempts
-                ? .retry(after: min(60, 0.5 * Double(1 << min(job.attempts, 7))), error: "\(error)")
+                ? .retry(after: min(60, retryBase * Double(1 << min(job.attempts, 7))), error: "\(error)")
                 : .failed(code: "job_failed", message: "\(error)")
             try? await queue.transition(job, to: change, logger: logger)
         }

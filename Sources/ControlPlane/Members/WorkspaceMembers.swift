@@ -66,7 +66,7 @@ public struct WorkspaceMembers: Sendable {
         } catch let crash as SimulatedCrash {
             throw crash
         } catch {
-            try? await client.execute(Self.undoJoin(workspaceID, userID, previous: marked.previousStatus), logger: logger)
+            _ = try? await client.execute(Self.undoJoin(workspaceID, userID, previous: marked.previousStatus), logger: logger)
             guard error is AppError else {
                 logger.error("a membership could not be written to the workspace's database", metadata: ["error": "\(String(reflecting: error))"])
                 throw Self.tenantUnavailable

@@ -40,6 +40,14 @@ extension Queryable {
     public func list<R: TableRow & APIModel>(
         _ type: R.Type, _ from: PostgresQuery, orderBy: StaticString, page: Page, logger: Logger
     ) async throws -> ListResponse<R> {
+        let (items, total) = try await rows(R.self, from, orderBy: orderBy, page: page, logger: logger)
+        return ListResponse(items: items, total: total, page: page)
+    }
+
+    /// The page of rows and the total, for lists whose items are shaped after reading (see `list`).
+    public func rows<R: TableRow>(
+        _ type: R.Type, _ from: PostgresQuery, orderBy: StaticString, page: Page, logger: Logger
+    ) async throws -> (items: [R], total: Int) {
         var binds = from.binds
         binds.append(page.limit)
         binds.append(page.offset)
@@ -53,7 +61,7 @@ extension Queryable {
             total = try reader("_total")
         }
         if items.isEmpty && page.offset > 0 { total = try await count(from, logger: logger) }
-        return ListResponse(items: items, total: total, page: page)
+        return (items, total)
     }
 
     /// How many rows `from` (`FROM … WHERE …`) has.
