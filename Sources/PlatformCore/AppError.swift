@@ -84,7 +84,7 @@ extension AppError {
     public static let migrationRequired = AppError.unavailable(
         "migration_required", "The workspace's data is being upgraded; try again shortly.", retryAfter: 30)
     public static func insufficientPermissions(_ permission: Permission) -> AppError {
-        .forbidden("insufficient_permissions", "This action needs the \(permission.scope ?? "member") permission.")
+        .forbidden("insufficient_permissions", "This action needs the \(permission.name ?? permission.scope ?? "member") permission.")
     }
 
     // What the authenticator answers for credentials it cannot accept.

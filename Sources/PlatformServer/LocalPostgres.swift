@@ -34,7 +34,8 @@ public struct LocalPostgres: Sendable {
         }
         if (try? run(binaries.appending(path: "pg_ctl"), ["-D", data.path, "status"], quiet: true)) == nil {
             var options = "-p \(port) -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400"
-            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
+            // The test cluster serves every suite at once, each with its own pools.
+            if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1200" }
             try run(binaries.appending(path: "pg_ctl"), [
                 "-D", data.path, "-l", home.appending(path: "postgres.log").path, "-w", "-t", "60", "-o", options, "start",
             ])

@@ -8,5 +8,7 @@ public struct TenantPlane: Sendable {
     public func addRoutes(to routes: RouteTable) {
         RecordsetController().addRoutes(to: routes)
         RecordController().addRoutes(to: routes)
+        PermissionController().addRoutes(to: routes)
+        TeamController().addRoutes(to: routes)
     }
 }

@@ -52,6 +52,9 @@ import Testing
             #expect(try await client.request(.get, "/api/v1/auth/me?workspace_id=\(alice.workspaceID)", headers: .bearer(bob.accessToken)).json["member"]?["id"]?.stringValue == bobMember,
                     "the control membership points at the same tenant member")
             #expect(try await client.request(.post, "/api/v1/members", json: ["user_id": .string(UUID().uuidString), "role": "member"], headers: alice.headers()).errorCode == "user_not_found")
+            // Adding someone who is already in is not a back door to their role (the last owner included).
+            #expect(try await client.request(.post, "/api/v1/members", json: ["user_id": .string(alice.userID.uuidString), "role": "viewer"], headers: alice.headers()).errorCode == "already_member")
+            #expect(try await client.request(.get, "/api/v1/members/me", headers: alice.headers()).json["role"] == "owner")
 
             // Bob (admin) adds Carol as a member, cannot make an owner, edits Carol but not Alice.
             #expect(try await client.request(.post, "/api/v1/members", json: ["user_id": .string(carol.userID.uuidString), "role": "owner"], headers: bob.headers(workspace: alice.workspaceID)).errorCode == "insufficient_role")

@@ -21,14 +21,20 @@ import Testing
         let key = try #require(UUID(uuidString: try await client.createAPIKey(for: owner, scopes: ["admin"], name: "owner key").id))
         let job = try id(await client.request(.post, "/api/v1/workspace/migrate", headers: owner.headers()), "job_id")
         let member = try id(await client.request(.get, "/api/v1/members/me", headers: owner.headers()))
+        let team = try id(await client.request(.post, "/api/v1/teams", json: ["name": "secret team"], headers: owner.headers()))
+        _ = try await client.request(.post, "/api/v1/teams/\(team)/members", json: ["member_id": .string(member.uuidString)], headers: owner.headers())
         return [
-            "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "workspace_id": owner.workspaceID, "user_id": owner.userID,
+            "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "team_id": team, "workspace_id": owner.workspaceID, "user_id": owner.userID,
         ]
     }
 
+    /// Values for the parameters that are words, not ids.
+    static let words = ["role": "member", "permission": "can_create_record"]
+
     func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
         var path = operation.path
-        for name in operation.pathParameters {
+        for (name, word) in Self.words { path = path.replacingOccurrences(of: "{\(name)}", with: word) }
+        for name in operation.pathParameters where Self.words[name] == nil {
             let id = try #require(ids[name], "\(operation.method) \(operation.path): the sweep has no seed for {\(name)}; add one to seed()")
             path = path.replacingOccurrences(of: "{\(name)}", with: id.uuidString.lowercased())
         }
@@ -43,7 +49,7 @@ import Testing
     }
 
     func namesAnID(_ operation: APIOperation, _ ids: [String: UUID]) -> Bool {
-        !operation.pathParameters.isEmpty || ids.keys.contains { operation.bodyExample?[$0] != nil }
+        operation.pathParameters.contains { $0.hasSuffix("_id") } || ids.keys.contains { operation.bodyExample?[$0] != nil }
     }
 
     /// Everything A holds, as its owner lists it.

@@ -1,7 +1,8 @@
 -- Member profiles (the workspace's own view of a person), onboarding tours, and the two helpers
 -- offboarding needs: what a member owns, and handing all of it to someone else. Both find the
 -- references through the catalogue, so a table added later that refers to members is covered
--- without touching them.
+-- without touching them. Ownership is a reference that survives the member (ON DELETE SET NULL);
+-- one that dies with them (ON DELETE CASCADE, such as a team membership) is not an owned item.
 ALTER TABLE members
     ADD COLUMN display_name text NOT NULL DEFAULT '' CHECK (length(display_name) <= 200),
     ADD COLUMN title text NOT NULL DEFAULT '' CHECK (length(title) <= 200),
@@ -22,7 +23,7 @@ BEGIN
         SELECT c.conrelid AS relation, a.attname AS attribute
         FROM pg_constraint c
         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-        WHERE c.contype = 'f' AND c.confrelid = 'members'::regclass AND cardinality(c.conkey) = 1
+        WHERE c.contype = 'f' AND c.confrelid = 'members'::regclass AND cardinality(c.conkey) = 1 AND c.confdeltype = 'n'
         ORDER BY c.conrelid::regclass::text, a.attname
     LOOP
         table_name := ref.relation::regclass::text;
@@ -44,7 +45,7 @@ BEGIN
         SELECT c.conrelid AS relation, a.attname AS attribute
         FROM pg_constraint c
         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-        WHERE c.contype = 'f' AND c.confrelid = 'members'::regclass AND cardinality(c.conkey) = 1
+        WHERE c.contype = 'f' AND c.confrelid = 'members'::regclass AND cardinality(c.conkey) = 1 AND c.confdeltype = 'n'
         ORDER BY c.conrelid::regclass::text, a.attname
     LOOP
         table_name := ref.relation::regclass::text;

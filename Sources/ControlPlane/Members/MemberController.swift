@@ -37,7 +37,10 @@ struct MemberController: Sendable {
     static let create = Endpoint(
         .post, "/api/v1/members", "Add an existing account to the workspace (both databases, or neither)", body: NewMember.self, returns: Member.self,
         status: .created,
-        errors: [ErrorCase(WorkspaceMembers.unknownUser), ErrorCase(WorkspaceMembers.higherRole), ErrorCase(WorkspaceMembers.tenantUnavailable)])
+        errors: [
+            ErrorCase(WorkspaceMembers.unknownUser), ErrorCase(WorkspaceMembers.higherRole), ErrorCase(WorkspaceMembers.tenantUnavailable),
+            ErrorCase(InvitationController.alreadyMember),
+        ])
     static let avatar = Endpoint(
         .post, "/api/v1/members/{member_id}/avatar", "Upload a member's picture (your own, or anyone's as an admin)", body: ImageUpload.self,
         returns: Member.self, errors: [ErrorCase(notFound), ErrorCase(WorkspaceMembers.higherRole)])
@@ -59,7 +62,7 @@ struct MemberController: Sendable {
     func addRoutes(to routes: RouteTable) {
         routes.tenant(Self.list, .member) { input, context in
             let filter = input.query
-            let pattern = filter.search.map { "%\(Self.escapeLike($0))%" }
+            let pattern = LikePattern.containing(filter.search)
             let (rows, total) = try await context.db.rows(MemberRow.self, """
                 FROM \(context.db.table("members"))
                 WHERE (\(pattern)::text IS NULL OR full_name ILIKE \(pattern) OR email ILIKE \(pattern) OR display_name ILIKE \(pattern))
@@ -113,12 +116,18 @@ struct MemberController: Sendable {
                 SELECT table_name, column_name, items FROM \(context.db.table("member_references"))(\(target.id))
                 """, logger: context.logger))
         }
-        routes.tenant(Self.create, .admin) { input, context in
+        routes.tenant(Self.create, .named("can_invite_member", scope: "admin")) { input, context in
             guard let userID = try await client.value(UUID.self, """
                 SELECT id FROM control.users WHERE (id = \(input.body.userID) OR lower(email) = lower(\(input.body.email))) AND status <> 'disabled'
                 """, logger: context.logger)
             else { throw WorkspaceMembers.unknownUser }
             guard actorRole(context).map({ $0 >= input.body.role }) == true else { throw WorkspaceMembers.higherRole }
+            // Adding is not a way to change someone's role (that has its own rules: PATCH).
+            if try await client.value(Bool.self, """
+                SELECT true FROM control.workspace_members WHERE workspace_id = \(context.workspaceID) AND user_id = \(userID) AND status <> 'invited'
+                """, logger: context.logger) == true {
+                throw InvitationController.alreadyMember
+            }
             let memberID = try await members.add(userID: userID, to: context.workspaceID, role: input.body.role, logger: context.logger)
             await log(.memberAdded, userID, input.client, context, ["role": .string(input.body.role.rawValue)])
             return try await member(memberID, context)
@@ -134,7 +143,7 @@ struct MemberController: Sendable {
             if let previous = target.avatarKey { try? await avatars.storage.delete(key: previous) }
             return try await member(target.id, context)
         }
-        routes.tenant(Self.reassign, .admin) { input, context in
+        routes.tenant(Self.reassign, .named("can_remove_member", scope: "admin")) { input, context in
             let from = try await row(input.id("member_id"), context)
             try requireManager(of: from, context)
             guard input.body.toMemberID != from.id else { throw Self.sameMember }
@@ -167,13 +176,13 @@ struct MemberController: Sendable {
             }
             return try await member(target.id, context)
         }
-        routes.tenant(Self.remove, .admin) { input, context in
+        routes.tenant(Self.remove, .named("can_remove_member", scope: "admin")) { input, context in
             let target = try await removable(input.id("member_id"), context)
             _ = try await members.remove(userID: target.userID, from: context.workspaceID, logger: context.logger)
             await log(.memberRemoved, target.userID, input.client, context)
             return NoContent()
         }
-        routes.tenant(Self.deletePermanently, .admin) { input, context in
+        routes.tenant(Self.deletePermanently, .named("can_remove_member", scope: "admin")) { input, context in
             let target = try await removable(input.id("member_id"), context)
             let elsewhere = try await client.value(Int.self, """
                 SELECT count(*)::int FROM control.workspace_members WHERE user_id = \(target.userID) AND workspace_id <> \(context.workspaceID)
@@ -260,10 +269,6 @@ struct MemberController: Sendable {
             if owners <= 1 { throw WorkspaceMembers.lastOwner }
         }
         return target
-    }
-
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
     private func log(_ action: AuditLog.Action, _ userID: UUID, _ info: ClientInfo, _ context: TenantContext, _ details: [String: JSONValue] = [:]) async {

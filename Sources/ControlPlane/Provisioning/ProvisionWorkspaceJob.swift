@@ -32,7 +32,9 @@ struct ProvisionWorkspaceJob: JobDefinition {
             switch step {
             case .creatingSchema: try await migrator.createTenantSchema(workspaceID: payload.workspaceID, logger: logger)
             case .runningMigrations: try await migrator.migrateTenant(workspaceID: payload.workspaceID, logger: logger)
-            default: try await members.add(userID: payload.ownerUserID, to: payload.workspaceID, role: .owner, logger: logger)
+            default:
+                try await members.add(userID: payload.ownerUserID, to: payload.workspaceID, role: .owner, logger: logger)
+                try await PermissionCatalog.seed(on: try await members.tenantDatabase(payload.workspaceID, logger: logger), logger: logger)
             }
         }
         let name = try await client.value(String.self, """

@@ -81,6 +81,7 @@ struct Provisioner: Sendable {
             try await migrator.migrateTenant(workspaceID: signup.workspaceID, logger: logger)
         case .seeding:
             try await members.add(userID: signup.userID, to: signup.workspaceID, role: .owner, logger: logger)
+            try await PermissionCatalog.seed(on: try await members.tenantDatabase(signup.workspaceID, logger: logger), logger: logger)
         }
     }
 

@@ -74,7 +74,8 @@ public enum OpenAPIDocument {
         ]
         object["security"] = operation.access == .open ? .array([]) : [["bearerAuth": []], ["apiKeyHeader": []]]
         var parameters: [JSONValue] = operation.pathParameters.map { name in
-            ["name": .string(name), "in": "path", "required": true, "schema": JSONSchema.string(format: "uuid").jsonValue()]
+            let schema = Input<NoBody, NoQuery>.isID(name) ? JSONSchema.string(format: "uuid") : operation.pathWords[name].map(JSONSchema.stringEnum) ?? .string()
+            return ["name": .string(name), "in": "path", "required": true, "schema": schema.jsonValue()]
         }
         if operation.access.isWorkspaceScoped && !operation.workspaceFromPath { parameters.append(["$ref": "#/components/parameters/WorkspaceID"]) }
         if operation.isIdempotent { parameters.append(["$ref": "#/components/parameters/IdempotencyKey"]) }

@@ -24,14 +24,25 @@ public enum Access: Sendable, Equatable {
     public var isWorkspaceScoped: Bool { permission != nil }
 }
 
-/// What an action needs: an API key scope (nil: any key of the workspace), or a minimum role.
+/// What an action needs: an API key scope (nil: any key of the workspace), and for a person a
+/// minimum role, or a named permission of the workspace's role matrix (`PermissionCatalog`).
 public struct Permission: Sendable, Equatable {
     public let scope: String?
     public let minimumRole: Role
+    /// `can_<verb>_<resource>`: the workspace's matrix decides for a person (checked by the
+    /// tenant gate); `minimumRole` is then only the catalogue's default, for the document.
+    public let name: String?
 
-    public init(scope: String?, minimumRole: Role) {
+    public init(scope: String?, minimumRole: Role, name: String? = nil) {
         self.scope = scope
         self.minimumRole = minimumRole
+        self.name = name
+    }
+
+    /// A permission of the role matrix; a key needs `scope`.
+    public static func named(_ name: String, scope: String?) -> Permission {
+        guard let entry = PermissionCatalog.entry(name) else { preconditionFailure("\(name) is not in PermissionCatalog") }
+        return Permission(scope: scope, minimumRole: entry.defaultRole, name: name)
     }
 
     /// Any member of the workspace, any of its keys.
@@ -50,7 +61,8 @@ public struct Permission: Sendable, Equatable {
     func allows(_ principal: Principal, role: Role?) -> Bool {
         switch principal {
         case .user:
-            return (role ?? .viewer) >= minimumRole
+            // A named permission is the matrix's to decide (the tenant gate asks it).
+            return name != nil || (role ?? .viewer) >= minimumRole
         case .apiKey(let key):
             guard let scope else { return true }
             return key.scopes.contains(scope) || key.scopes.contains(Permission.admin.scope!)
@@ -59,6 +71,10 @@ public struct Permission: Sendable, Equatable {
 
     /// How the OpenAPI document states the rule.
     public var summary: String {
+        if let name {
+            let key = scope.map { ", or an API key with scope `\($0)` (or `admin`)" } ?? ", or any key of the workspace"
+            return "the workspace's `\(name)` permission (by default role \(minimumRole.rawValue) or higher)\(key)"
+        }
         let role = "role \(minimumRole.rawValue) or higher"
         guard let scope else { return "any member (\(role)) or any key of the workspace" }
         return "\(role), or an API key with scope `\(scope)` (or `admin`)"

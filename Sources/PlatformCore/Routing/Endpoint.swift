@@ -15,6 +15,8 @@ public struct Endpoint<Body: RequestBody, Query: QueryParameters, Output: Endpoi
     public let errors: [ErrorCase]
     /// Honours `Idempotency-Key`: the first response is stored and replayed.
     public let isIdempotent: Bool
+    /// The values each word parameter (`{role}`) may take.
+    public var pathWords: [String: [String]] = [:]
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, _ summary: String,
@@ -27,6 +29,13 @@ public struct Endpoint<Body: RequestBody, Query: QueryParameters, Output: Endpoi
         self.status = status
         self.errors = errors
         self.isIdempotent = idempotent
+    }
+
+    /// The same endpoint, documenting the values a word parameter takes.
+    public func accepting(_ parameter: String, _ values: [String]) -> Endpoint {
+        var endpoint = self
+        endpoint.pathWords[parameter] = values
+        return endpoint
     }
 
     /// The names of the path's `{parameters}`, in order.

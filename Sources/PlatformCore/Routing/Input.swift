@@ -10,12 +10,22 @@ public struct Input<Body: Sendable, Query: Sendable>: Sendable {
     /// Who sent it, as far as the connection tells.
     public let client: ClientInfo
     let ids: [String: UUID]
+    let words: [String: String]
 
-    /// A path parameter (every one is a UUID, checked before the handler runs).
+    /// A path parameter named `…_id`: a UUID, checked before the handler runs.
     public func id(_ name: String) -> UUID {
         guard let id = ids[name] else { preconditionFailure("the path has no {\(name)}") }
         return id
     }
+
+    /// Any other path parameter (`{role}`, `{permission}`), as sent; the handler checks its value.
+    public func parameter(_ name: String) -> String {
+        guard let word = words[name] else { preconditionFailure("the path has no {\(name)}") }
+        return word
+    }
+
+    /// Whether a path parameter is an id (a UUID) or a word.
+    public static func isID(_ parameter: String) -> Bool { parameter.hasSuffix("_id") }
 }
 
 extension Input where Body: RequestBody, Query: QueryParameters {
@@ -23,13 +33,20 @@ extension Input where Body: RequestBody, Query: QueryParameters {
     /// (400 `invalid_json`, 413, 422 with every bad field).
     init(request: Request, body: ByteBuffer?, context: AppRequestContext, pathParameters: [String], bodyFields: Set<String>?) async throws {
         var ids: [String: UUID] = [:]
+        var words: [String: String] = [:]
         for name in pathParameters {
-            guard let raw = context.parameters.get(name), let id = UUID(uuidString: raw) else {
-                throw AppError.badRequest("invalid_id", "The \(name) in the path must be a UUID.")
+            let raw = context.parameters.get(name)
+            if Self.isID(name) {
+                guard let raw, let id = UUID(uuidString: raw) else {
+                    throw AppError.badRequest("invalid_id", "The \(name) in the path must be a UUID.")
+                }
+                ids[name] = id
+            } else {
+                words[name] = raw?.removingPercentEncoding ?? raw ?? ""
             }
-            ids[name] = id
         }
         self.ids = ids
+        self.words = words
         self.request = request
         self.client = ClientInfo(ip: context.remoteAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
         if Query.self == NoQuery.self {

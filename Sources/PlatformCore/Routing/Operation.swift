@@ -11,6 +11,8 @@ public struct APIOperation: Sendable {
     public let status: HTTPResponse.Status
     public let isIdempotent: Bool
     public let pathParameters: [String]
+    /// The values a word parameter (`{role}`) may take, for the document.
+    public let pathWords: [String: [String]]
     public let hasBody: Bool
     public let hasQuery: Bool
     /// Every error this operation may answer: its own, its access rule's and its input's.
@@ -37,12 +39,13 @@ public struct APIOperation: Sendable {
         status = endpoint.status
         isIdempotent = endpoint.isIdempotent
         pathParameters = endpoint.pathParameters
+        pathWords = endpoint.pathWords
         hasBody = B.self != NoBody.self
         hasQuery = Q.self != NoQuery.self
         bodyExample = (B.self as? any APIModel.Type).flatMap { try? JSONValue(encoding: $0.example) }
         var errors = Set(endpoint.errors)
         errors.formUnion(Self.errors(for: access))
-        if !pathParameters.isEmpty { errors.insert(ErrorCase(.badRequest, "invalid_id")) }
+        if pathParameters.contains(where: Input<NoBody, NoQuery>.isID) { errors.insert(ErrorCase(.badRequest, "invalid_id")) }
         if hasQuery { errors.insert(ErrorCase(.badRequest, "invalid_query")) }
         if let raw = B.self as? any RawRequestBody.Type {
             errors.formUnion(raw.errors + [ErrorCase(.payloadTooLarge)])

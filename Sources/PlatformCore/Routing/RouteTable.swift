@@ -42,6 +42,7 @@ public final class RouteTable {
         _ endpoint: Endpoint<B, Q, O>, _ permission: Permission,
         _ handler: @escaping @Sendable (Input<B, Q>, WorkspaceContext) async throws -> O
     ) {
+        precondition(permission.name == nil, "\(endpoint.path): named permissions live in a workspace's schema; use tenant(_:_:_:)")
         let gates = self.gates
         let fromPath = endpoint.pathParameters.contains(Self.workspaceParameter)
         register(endpoint, access: .workspace(permission), handler) { request, context in
@@ -62,6 +63,7 @@ public final class RouteTable {
             let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
             guard membership.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
             let db = try gates.tenants.database(for: membership)
+            try await gates.checkMatrix(permission, principal, membership, db, logger)
             let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger)
             return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")), principal.scopeName)
         }
@@ -177,6 +179,16 @@ public struct Gates: Sendable {
         }
         guard permission.allows(principal, role: membership.role) else { throw AppError.insufficientPermissions(permission) }
         return (principal, membership, logger)
+    }
+
+    /// A named permission, for a person: the workspace's matrix (the catalogue's default when it
+    /// has no row). Owners hold everything; keys were decided by their scope.
+    func checkMatrix(_ permission: Permission, _ principal: Principal, _ membership: WorkspaceMembership, _ db: TenantDatabase, _ logger: Logger) async throws {
+        guard let name = permission.name, case .user = principal, let role = membership.role, role != .owner else { return }
+        let allowed = try await db.value(Bool.self, """
+            SELECT allowed FROM \(db.table("role_permissions")) WHERE role = \(role.rawValue) AND permission = \(name)
+            """, logger: logger)
+        guard allowed ?? PermissionCatalog.byDefault(name, role) else { throw AppError.insufficientPermissions(permission) }
     }
 
     public static let workspaceHeader = HTTPField.Name("X-Workspace-Id")!

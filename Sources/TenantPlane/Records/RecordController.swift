@@ -17,7 +17,7 @@ struct RecordController {
         errors: [ErrorCase(notFound)])
 
     func addRoutes(to routes: RouteTable) {
-        routes.tenant(Self.create, .recordsWrite) { input, context in
+        routes.tenant(Self.create, .named("can_create_record", scope: "records:write")) { input, context in
             try await RecordRepository(context).create(input.body, by: context.memberID).orNotFound(RecordsetController.notFound)
         }
         routes.tenant(Self.list, .recordsRead) { input, context in
@@ -26,10 +26,10 @@ struct RecordController {
         routes.tenant(Self.show, .recordsRead) { input, context in
             try await RecordRepository(context).find(input.id("record_id")).orNotFound(Self.notFound)
         }
-        routes.tenant(Self.update, .recordsWrite) { input, context in
+        routes.tenant(Self.update, .named("can_edit_record", scope: "records:write")) { input, context in
             try await RecordRepository(context).merge(input.id("record_id"), input.body).orNotFound(Self.notFound)
         }
-        routes.tenant(Self.delete, .recordsWrite) { input, context in
+        routes.tenant(Self.delete, .named("can_delete_record", scope: "records:write")) { input, context in
             guard try await RecordRepository(context).trash(input.id("record_id")) else { throw Self.notFound }
             return NoContent()
         }

@@ -16,7 +16,7 @@ struct RecordsetController {
         errors: [ErrorCase(notFound)])
 
     func addRoutes(to routes: RouteTable) {
-        routes.tenant(Self.create, .recordsWrite) { input, context in
+        routes.tenant(Self.create, .named("can_create_recordset", scope: "records:write")) { input, context in
             try await RecordsetRepository(context).create(input.body, by: context.memberID)
         }
         routes.tenant(Self.list, .recordsRead) { input, context in
@@ -25,10 +25,10 @@ struct RecordsetController {
         routes.tenant(Self.show, .recordsRead) { input, context in
             try await RecordsetRepository(context).find(input.id("recordset_id")).orNotFound(Self.notFound)
         }
-        routes.tenant(Self.update, .recordsWrite) { input, context in
+        routes.tenant(Self.update, .named("can_edit_recordset", scope: "records:write")) { input, context in
             try await RecordsetRepository(context).update(input.id("recordset_id"), input.body).orNotFound(Self.notFound)
         }
-        routes.tenant(Self.delete, .recordsWrite) { input, context in
+        routes.tenant(Self.delete, .named("can_delete_recordset", scope: "records:write")) { input, context in
             guard try await RecordsetRepository(context).trash(input.id("recordset_id")) else { throw Self.notFound }
             return NoContent()
         }
