@@ -104,4 +104,23 @@ import Testing
             #expect(try await count("?is_active=true") == 1, "refused calls changed nothing")
         }
     }
+
+    @Test func lastUseIsRecordedAfterTheRequestAtMostOnceAMinute() async throws {
+        try await TestPlatform.run { client, platform in
+            let owner = try await platform.account(.alice, via: client)
+            let key = try await client.createAPIKey(for: owner, scopes: ["records:read"])
+            #expect((try await client.request(.get, "/api/v1/api-keys/\(key.id)", headers: owner.headers()).json["last_used_at"] ?? .null) == .null)
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(key.key)).status == .ok)
+            var first: JSONValue = .null
+            for _ in 0..<100 where first == .null {
+                first = try await client.request(.get, "/api/v1/api-keys/\(key.id)", headers: owner.headers()).json["last_used_at"] ?? .null
+                if first == .null { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(first != .null, "the use was recorded")
+            for _ in 0..<5 { _ = try await client.request(.get, "/api/v1/records", headers: .bearer(key.key)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.request(.get, "/api/v1/api-keys/\(key.id)", headers: owner.headers()).json["last_used_at"] == first,
+                    "within the minute nothing is written again")
+        }
+    }
 }

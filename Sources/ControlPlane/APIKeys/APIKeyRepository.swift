@@ -7,6 +7,12 @@ import PostgresNIO
 /// API keys live in the control schema, one workspace each, stored only as SHA-256 digests.
 struct APIKeyRepository: Sendable {
     let client: PostgresClient
+    let usage: KeyUsage
+
+    init(client: PostgresClient) {
+        self.client = client
+        self.usage = KeyUsage(client: client)
+    }
 
     func create(_ new: NewAPIKey, workspaceID: UUID, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey) {
         let key = APIKey.generate()
@@ -113,10 +119,7 @@ struct APIKeyRepository: Sendable {
         if found.revoked { return .failure(.apiKeyRevoked) }
         if found.expired { return .failure(.apiKeyExpired) }
         if !found.active { return .failure(.apiKeyDisabled) }
-        if found.stale {
-            // last_used_at is kept to the minute, so a busy key costs one write a minute, not one per request.
-            try await client.execute("UPDATE control.api_keys SET last_used_at = now() WHERE id = \(found.identity.id)", logger: logger)
-        }
+        usage.used(found.identity.id, stale: found.stale, logger: logger)
         return .success(found.identity)
     }
 
