@@ -12,6 +12,11 @@ public struct TestAccount: Sendable {
     public let accessToken: String
     public let refreshToken: String
 
+    public init(email: String, password: String, userID: UUID, workspaceID: UUID, accessToken: String, refreshToken: String) {
+        (self.email, self.password, self.userID, self.workspaceID) = (email, password, userID, workspaceID)
+        (self.accessToken, self.refreshToken) = (accessToken, refreshToken)
+    }
+
     /// The bearer token and `X-Workspace-Id` (their own workspace unless another is named).
     public func headers(workspace: UUID? = nil) -> HTTPFields {
         .bearer(accessToken, workspace: (workspace ?? workspaceID).uuidString)
