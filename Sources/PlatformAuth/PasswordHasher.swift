@@ -4,9 +4,9 @@ import Foundation
 import NIOPosix
 import PlatformCore
 
-/// argon2id through libargon2, on a thread pool of its own whose threads run at the lowest
-/// scheduling priority: hashing uses every idle core, but a request that needs a core gets it
-/// first, so a burst of logins never stalls the event loops or the cooperative pool (measured by
+/// argon2id through libargon2, on a thread pool of its own whose threads run only when a core is
+/// otherwise idle (SCHED_IDLE): hashing uses every idle core, but a request that needs a core gets
+/// it first, so a burst of logins never stalls the event loops or the cooperative pool (measured by
 /// `platform bench auth`). Hashes are PHC strings (`$argon2id$v=19$m=…`).
 public struct PasswordHasher: Sendable {
     public let cost: PasswordHashingCost
@@ -40,9 +40,9 @@ public struct PasswordHasher: Sendable {
         }
     }
 
-    /// Nice 19 for the hashing thread (a cheap call, repeated because pool threads are shared).
+    /// SCHED_IDLE for the hashing thread (a cheap call; the pool is the hasher's own).
     private static func yieldToRequests() {
-        _ = platform_lower_thread_priority(19)
+        _ = platform_yield_thread_to_others()
     }
 
     /// A verify on the calling thread: the bare libargon2 cost, for benchmarks.

@@ -90,8 +90,11 @@ public struct PlatformConfig: Sendable {
             guard let value = Int(raw), value > 0 else { throw ConfigError.invalid(name, "expected a positive integer") }
             return value
         }
-        let dataDirectory = URL(filePath: environment["DATA_DIR"] ?? ".data", relativeTo: URL(filePath: FileManager.default.currentDirectoryPath))
-        var mail = MailSettings(directory: environment["MAIL_DIR"].map { URL(filePath: $0) } ?? dataDirectory.appending(path: "mail"))
+        func folder(_ path: String) -> URL {
+            path.hasPrefix("/") ? URL(filePath: path) : URL(filePath: FileManager.default.currentDirectoryPath).appending(path: path)
+        }
+        let dataDirectory = folder(environment["DATA_DIR"] ?? ".data")
+        var mail = MailSettings(directory: environment["MAIL_DIR"].map(folder) ?? dataDirectory.appending(path: "mail"))
         if let smtp = environment["SMTP_URL"], !smtp.isEmpty {
             guard let url = URL(string: smtp), ["smtp", "smtps"].contains(url.scheme ?? ""), url.host != nil else {
                 throw ConfigError.invalid("SMTP_URL", "expected smtp://user:password@host:port")

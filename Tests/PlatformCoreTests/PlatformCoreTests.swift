@@ -75,3 +75,17 @@ import Testing
         #expect(!(Role.member >= Permission.admin.minimumRole))
     }
 }
+
+@Test func relativeDataFoldersResolveAgainstTheWorkingDirectory() throws {
+    let config = try PlatformConfig.fromEnvironment([
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "JWT_SECRET": String(repeating: "s", count: 40), "MAIL_DIR": "outbox/mail",
+    ])
+    let cwd = FileManager.default.currentDirectoryPath
+    #expect(config.dataDirectory.path == cwd + "/.data")
+    #expect(config.mail.directory.path == cwd + "/outbox/mail")
+    #expect(config.filesDirectory.path == cwd + "/.data/files")
+    let absolute = try PlatformConfig.fromEnvironment([
+        "DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "JWT_SECRET": String(repeating: "s", count: 40), "DATA_DIR": "/var/lib/platform",
+    ])
+    #expect(absolute.mail.directory.path == "/var/lib/platform/mail")
+}

@@ -27,6 +27,7 @@ struct BenchAuthCommand: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
 
         let bare = try Self.bareVerifyRate(cost: cost, threads: cores, seconds: duration)
+        let bareOne = try Self.bareVerifyRate(cost: cost, threads: 1, seconds: duration)
         try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
             var config = base
             config.database = url
@@ -65,16 +66,19 @@ struct BenchAuthCommand: AsyncParsableCommand {
             print("bench auth: POST /api/v1/auth/login at argon2id m=\(cost.memoryKiB) KiB t=\(cost.iterations) p=\(cost.parallelism), \(cores) cores, \(Int(duration)) s each")
             print(Bench.row(["", "platform", "bare libargon2", "ratio"]))
             for row in logins {
+                // One client can keep one core busy: its baseline is one thread.
+                let baseline = row.clients == 1 ? bareOne : bare
                 print(Bench.row(["logins/s, \(row.clients) client\(row.clients == 1 ? "" : "s")", String(format: "%.1f", row.rate),
-                                 String(format: "%.1f", bare), String(format: "%.2f", row.rate / bare)]))
-                print(Bench.row(["  p50 / p99", "\(Bench.ms(row.p50)) / \(Bench.ms(row.p99))", "-", row.errors > 0 ? "\(row.errors) errors" : "-"]))
+                                 String(format: "%.1f", baseline), String(format: "%.2f", row.rate / baseline)]))
+                print(Bench.row(["  p50 / p99", String(format: "%.0f / %.0f ms", row.p50 * 1000, row.p99 * 1000), "-", row.errors > 0 ? "\(row.errors) errors" : "-"]))
             }
             let quietP99 = Bench.percentile(quietReads.latencies, 99), loadedP99 = Bench.percentile(loaded.latencies, 99)
             print(Bench.row(["tenant GET p99, no logins", Bench.ms(quietP99), "-", "-"]))
             print(Bench.row(["tenant GET p99, 32 login clients", Bench.ms(loadedP99), "-", String(format: "%.2f", loadedP99 / quietP99)]))
             print(Bench.row(["tenant GET/s, no logins / loaded", String(format: "%.0f / %.0f", Double(quietReads.latencies.count) / quietReads.wall,
                                                                        Double(loaded.latencies.count) / loaded.wall), "-", "-"]))
-            print("(bare: argon2id verifies per second on \(cores) threads with no HTTP, database or JSON; ratios: platform ÷ bare, and p99 loaded ÷ quiet)")
+            print("(bare: argon2id verifies per second with no HTTP, database or JSON, on 1 thread for 1 client and \(cores) threads otherwise;")
+            print(" ratios: platform ÷ bare, and p99 loaded ÷ quiet; hashing runs on SCHED_IDLE threads, so reads keep their cores)")
         }
     }
 
