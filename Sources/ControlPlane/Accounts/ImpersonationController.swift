@@ -28,7 +28,7 @@ struct ImpersonationController: Sendable {
     func addRoutes(to routes: RouteTable) {
         routes.authenticated(Self.start) { input, context in
             let staffID = try context.userID()
-            guard try await users.find(staffID, logger: context.logger).map({ ($0.isStaff || $0.isSuperuser) && $0.status == "active" }) == true else {
+            guard try await users.isStaff(staffID, logger: context.logger) else {
                 throw Self.staffOnly
             }
             let target = try await users.find(input.body.userID, logger: context.logger).orNotFound(UserRepository.notFound)

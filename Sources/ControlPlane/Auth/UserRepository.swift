@@ -115,6 +115,11 @@ struct UserRepository: Sendable {
         init(row: RowReader) throws { key = try row("avatar_key") }
     }
 
+    /// An active staff or superuser account (what staff-only routes require).
+    func isStaff(_ userID: UUID, logger: Logger) async throws -> Bool {
+        try await find(userID, logger: logger).map { ($0.isStaff || $0.isSuperuser) && $0.status == "active" } == true
+    }
+
     /// The workspaces a user is an active member of.
     func workspaces(of userID: UUID, logger: Logger) async throws -> [Profile.Workspace] {
         try await client.all(Profile.Workspace.self, """

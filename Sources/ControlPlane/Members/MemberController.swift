@@ -262,11 +262,8 @@ struct MemberController: Sendable {
     private func removable(_ id: UUID, _ context: TenantContext) async throws -> MemberRow {
         let target = try await row(id, context)
         try requireManager(of: target, context)
-        if target.role == .owner {
-            let owners = try await client.value(Int.self, """
-                SELECT count(*)::int FROM control.workspace_members WHERE workspace_id = \(context.workspaceID) AND role = 'owner' AND status = 'active'
-                """, logger: context.logger) ?? 0
-            if owners <= 1 { throw WorkspaceMembers.lastOwner }
+        if target.role == .owner, try await members.activeOwners(of: context.workspaceID, logger: context.logger) <= 1 {
+            throw WorkspaceMembers.lastOwner
         }
         return target
     }

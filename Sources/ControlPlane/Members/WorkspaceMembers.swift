@@ -176,6 +176,13 @@ public struct WorkspaceMembers: Sendable {
         return previous
     }
 
+    /// How many active owners a workspace has (the last one cannot go).
+    func activeOwners(of workspaceID: UUID, logger: Logger) async throws -> Int {
+        try await client.value(Int.self, """
+            SELECT count(*)::int FROM control.workspace_members WHERE workspace_id = \(workspaceID) AND role = 'owner' AND status = 'active'
+            """, logger: logger) ?? 0
+    }
+
     func tenantDatabase(_ workspaceID: UUID, logger: Logger) async throws -> TenantDatabase {
         let placement = try await client.value(
             String.self, "SELECT placement FROM control.workspaces WHERE id = \(workspaceID)", logger: logger

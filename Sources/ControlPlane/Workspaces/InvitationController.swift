@@ -166,7 +166,9 @@ struct InvitationController: Sendable {
             let userID = input.id("user_id")
             let target = try await rosterEntry(userID, context).orNotFound(WorkspaceMembers.notMember)
             try await requireRank(over: target.role, context)
-            if target.role == .owner, target.status == "active", try await activeOwners(context) <= 1 { throw WorkspaceMembers.lastOwner }
+            if target.role == .owner, target.status == "active", try await members.activeOwners(of: context.workspaceID, logger: context.logger) <= 1 {
+                throw WorkspaceMembers.lastOwner
+            }
             let removal = try await members.remove(userID: userID, from: context.workspaceID, logger: context.logger)
             if removal == .invitation {
                 try await tokens.revokeAll(.invitation, userID: userID, workspaceID: context.workspaceID, on: client, logger: context.logger)
@@ -245,12 +247,6 @@ struct InvitationController: Sendable {
     private func requireRank(over role: Role, _ context: WorkspaceContext) async throws {
         let mine = context.membership.role ?? .admin
         guard mine >= role else { throw WorkspaceMembers.higherRole }
-    }
-
-    private func activeOwners(_ context: WorkspaceContext) async throws -> Int {
-        try await client.value(Int.self, """
-            SELECT count(*)::int FROM control.workspace_members WHERE workspace_id = \(context.workspaceID) AND role = 'owner' AND status = 'active'
-            """, logger: context.logger) ?? 0
     }
 
     private func workspaceName(_ id: UUID, _ logger: Logger) async throws -> String {

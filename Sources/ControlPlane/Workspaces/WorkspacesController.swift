@@ -87,7 +87,7 @@ struct WorkspacesController: Sendable {
         }
         routes.authenticated(Self.provision) { input, context in
             let staffID = try context.userID()
-            guard try await users.find(staffID, logger: context.logger).map({ ($0.isStaff || $0.isSuperuser) && $0.status == "active" }) == true else {
+            guard try await users.isStaff(staffID, logger: context.logger) else {
                 throw ImpersonationController.staffOnly
             }
             return try await provisionForOwner(input.body, staff: staffID, input.client, context)
