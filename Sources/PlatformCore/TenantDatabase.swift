@@ -6,7 +6,18 @@ import PostgresNIO
 /// Only `RouteTable` (after checking access) and the provisioning SPI can make one, and tables are
 /// named only through it, so a tenant handler cannot address another schema or the control plane.
 /// Statements are schema-qualified (one round trip each); nothing ever sets a session search_path.
-public struct TenantDatabase: Queryable {
+/// SQL in one workspace's schema: the scoped handle, or a transaction opened on it.
+public protocol TenantQueryable: Queryable {
+    /// A table of this workspace, for `PostgresQuery` interpolation.
+    func table(_ name: StaticString) -> QualifiedTable
+}
+
+extension TenantQueryable {
+    /// A function of this workspace's schema (its migrations define them).
+    public func function(_ name: StaticString) -> QualifiedTable { table(name) }
+}
+
+public struct TenantDatabase: TenantQueryable {
     let client: PostgresClient
     let schema: SchemaName
     public let workspaceID: UUID
@@ -33,7 +44,7 @@ public struct TenantDatabase: Queryable {
 }
 
 /// A transaction in one workspace's schema.
-public struct TenantTransaction: Queryable {
+public struct TenantTransaction: TenantQueryable {
     let connection: PostgresConnection
     let schema: SchemaName
 

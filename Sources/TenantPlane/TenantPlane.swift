@@ -7,7 +7,10 @@ public struct TenantPlane: Sendable {
 
     public func addRoutes(to routes: RouteTable) {
         RecordsetController().addRoutes(to: routes)
+        RecordsetViewController().addRoutes(to: routes)
+        AccessGrantController().addRoutes(to: routes)
         RecordController().addRoutes(to: routes)
+        RecordDetailsController().addRoutes(to: routes)
         PermissionController().addRoutes(to: routes)
         TeamController().addRoutes(to: routes)
     }

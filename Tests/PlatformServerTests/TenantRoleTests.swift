@@ -18,7 +18,11 @@ import Testing
                 #expect(try await pool.value(String.self, "SELECT current_user::text", logger: logger) == TenantPools.role)
                 let db = try TenantPools([TenantPools.primary: pool]).database(workspaceID: alice.workspaceID)
                 #expect(try await db.value(Int.self, "SELECT count(*)::int FROM \(db.table("members"))", logger: logger) == 1)
-                try await db.execute("INSERT INTO \(db.table("recordsets")) (name) VALUES ('by the role') RETURNING id", logger: logger)
+                let recordset = try await db.value(UUID.self, "INSERT INTO \(db.table("recordsets")) (name, slug) VALUES ('by the role', 'by-the-role') RETURNING id", logger: logger)
+                // The record triggers (versions, counts) run with the role's privileges too.
+                try await db.execute("INSERT INTO \(db.table("records")) (recordset_id, data) VALUES (\(recordset), '{}') RETURNING id", logger: logger)
+                #expect(try await db.value(Int.self, "SELECT record_count FROM \(db.table("recordsets")) WHERE id = \(recordset)", logger: logger) == 1)
+                #expect(try await db.value(Int.self, "SELECT count(*)::int FROM \(db.table("record_versions"))", logger: logger) == 1)
 
                 for sql in [
                     "SELECT count(*) FROM control.users", "SELECT count(*) FROM control.api_keys",

@@ -74,7 +74,7 @@ struct APIKeyRepository: Sendable {
     }
 
     /// `FROM … WHERE …` for the keys of a workspace that pass the filter (absent filters pass all).
-    static func matching(_ workspaceID: UUID, _ filter: APIKeyFilter) -> PostgresQuery {
+    static func matching(_ workspaceID: UUID, _ filter: APIKeyFilter) -> SQLFragment {
         """
         FROM control.api_keys WHERE workspace_id = \(workspaceID)
           AND (\(filter.isActive)::bool IS NULL OR is_active = \(filter.isActive))

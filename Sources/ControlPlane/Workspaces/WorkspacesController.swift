@@ -109,7 +109,7 @@ struct WorkspacesController: Sendable {
     }
 
     /// `FROM … WHERE …` for a user's workspaces, with their role and member count.
-    static func mine(_ userID: UUID) -> PostgresQuery {
+    static func mine(_ userID: UUID) -> SQLFragment {
         """
         FROM (SELECT w.id, w.name, w.slug, w.status, w.schema_version, m.role, w.created_at,
                      (SELECT count(*)::int FROM control.workspace_members c WHERE c.workspace_id = w.id AND c.status = 'active') AS member_count

@@ -31,6 +31,14 @@ public struct Assignments: Sendable {
         }
     }
 
+    /// `column = <expression>`, e.g. `data || $1` to merge into a JSON column.
+    public mutating func set(_ column: StaticString, expression: SQLFragment) {
+        parts.append { sql in
+            sql.appendInterpolation(unescaped: "\"\(column)\" = ")
+            try sql.appendInterpolation(expression)
+        }
+    }
+
     public mutating func setNow(_ column: StaticString) {
         parts.append { $0.appendInterpolation(unescaped: "\"\(column)\" = now()") }
     }

@@ -36,9 +36,9 @@ extension Queryable {
 
     /// One page of `SELECT <columns> <from> ORDER BY <order>`, with the total in the same round
     /// trip (a window count); a page past the end costs one more count.
-    /// `from` is the `FROM … WHERE …` part, with its bind parameters.
+    /// `from` is the `FROM … WHERE …` part.
     public func list<R: TableRow & APIModel>(
-        _ type: R.Type, _ from: PostgresQuery, orderBy: StaticString, page: Page, logger: Logger
+        _ type: R.Type, _ from: SQLFragment, orderBy: SQLFragment, page: Page, logger: Logger
     ) async throws -> ListResponse<R> {
         let (items, total) = try await rows(R.self, from, orderBy: orderBy, page: page, logger: logger)
         return ListResponse(items: items, total: total, page: page)
@@ -46,16 +46,14 @@ extension Queryable {
 
     /// The page of rows and the total, for lists whose items are shaped after reading (see `list`).
     public func rows<R: TableRow>(
-        _ type: R.Type, _ from: PostgresQuery, orderBy: StaticString, page: Page, logger: Logger
+        _ type: R.Type, _ from: SQLFragment, orderBy: SQLFragment, page: Page, logger: Logger
     ) async throws -> (items: [R], total: Int) {
-        var binds = from.binds
-        binds.append(page.limit)
-        binds.append(page.offset)
-        let sql = "SELECT \(R.columns.sql), count(*) OVER ()::int AS \"_total\" \(from.sql) ORDER BY \(orderBy)"
-            + " LIMIT $\(binds.count - 1) OFFSET $\(binds.count)"
+        let query: PostgresQuery = try """
+            SELECT \(R.columns), count(*) OVER ()::int AS "_total" \(from) ORDER BY \(orderBy) LIMIT \(page.limit) OFFSET \(page.offset)
+            """
         var items: [R] = []
         var total = 0
-        for try await row in try await run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        for try await row in try await run(query, logger: logger) {
             let reader = RowReader(row)
             items.append(try R(row: reader))
             total = try reader("_total")
@@ -65,8 +63,8 @@ extension Queryable {
     }
 
     /// How many rows `from` (`FROM … WHERE …`) has.
-    public func count(_ from: PostgresQuery, logger: Logger) async throws -> Int {
-        try await value(Int.self, PostgresQuery(unsafeSQL: "SELECT count(*)::int \(from.sql)", binds: from.binds), logger: logger) ?? 0
+    public func count(_ from: SQLFragment, logger: Logger) async throws -> Int {
+        try await value(Int.self, try "SELECT count(*)::int \(from)", logger: logger) ?? 0
     }
 
     /// Moves a row to the trash (`deleted_at`); false when there is no live row with this id.
