@@ -71,6 +71,8 @@ extension AppError {
     public static func unavailable(_ code: String, _ message: String, retryAfter seconds: Int) -> AppError {
         AppError(.serviceUnavailable, code: code, message: message, headers: [.retryAfter: String(seconds)])
     }
+    /// An operation this platform knows but does not offer (501).
+    public static func notSupported(_ message: String) -> AppError { AppError(.notImplemented, code: "not_supported", message: message) }
     public static func invalidQuery(_ message: String) -> AppError { .badRequest("invalid_query", message) }
     public static let invalidJSON = AppError.badRequest("invalid_json", "The request body must be a JSON object.")
     public static let payloadTooLarge = AppError(.contentTooLarge, code: "payload_too_large", message: "The request body is too large.")

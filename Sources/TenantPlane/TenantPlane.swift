@@ -11,6 +11,8 @@ public struct TenantPlane: Sendable {
         AccessGrantController().addRoutes(to: routes)
         RecordController().addRoutes(to: routes)
         RecordDetailsController().addRoutes(to: routes)
+        PipelineController().addRoutes(to: routes)
+        MapController().addRoutes(to: routes)
         PermissionController().addRoutes(to: routes)
         TeamController().addRoutes(to: routes)
     }

@@ -70,6 +70,7 @@ public enum OpenAPIDocument {
             "summary": .string(operation.summary),
             "tags": [.string(tag(operation.path))],
             "x-access": .string(accessName(operation.access)),
+            "x-implemented": .bool(operation.isImplemented),
             "description": .string(accessDescription(operation.access)),
         ]
         object["security"] = operation.access == .open ? .array([]) : [["bearerAuth": []], ["apiKeyHeader": []]]

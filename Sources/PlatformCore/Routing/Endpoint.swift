@@ -17,6 +17,9 @@ public struct Endpoint<Body: RequestBody, Query: QueryParameters, Output: Endpoi
     public let isIdempotent: Bool
     /// The values each word parameter (`{role}`) may take.
     public var pathWords: [String: [String]] = [:]
+    /// Set for an operation the platform knows but does not offer: it answers 501 `not_supported`
+    /// with this message, and the document marks it `x-implemented: false`.
+    public var notSupported: String?
 
     public init(
         _ method: HTTPRequest.Method, _ path: String, _ summary: String,
@@ -35,6 +38,13 @@ public struct Endpoint<Body: RequestBody, Query: QueryParameters, Output: Endpoi
     public func accepting(_ parameter: String, _ values: [String]) -> Endpoint {
         var endpoint = self
         endpoint.pathWords[parameter] = values
+        return endpoint
+    }
+
+    /// The same endpoint, answering 501 `not_supported` with `reason` (after its access rule).
+    public func unsupported(_ reason: String) -> Endpoint {
+        var endpoint = self
+        endpoint.notSupported = reason
         return endpoint
     }
 

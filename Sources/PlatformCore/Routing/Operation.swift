@@ -14,6 +14,8 @@ public struct APIOperation: Sendable {
     /// The values a word parameter (`{role}`) may take, for the document.
     public let pathWords: [String: [String]]
     public let hasBody: Bool
+    /// False for an operation that answers 501 `not_supported`.
+    public let isImplemented: Bool
     public let hasQuery: Bool
     /// Every error this operation may answer: its own, its access rule's and its input's.
     public let errors: [ErrorCase]
@@ -41,6 +43,7 @@ public struct APIOperation: Sendable {
         pathParameters = endpoint.pathParameters
         pathWords = endpoint.pathWords
         hasBody = B.self != NoBody.self
+        isImplemented = endpoint.notSupported == nil
         hasQuery = Q.self != NoQuery.self
         bodyExample = (B.self as? any APIModel.Type).flatMap { try? JSONValue(encoding: $0.example) }
         var errors = Set(endpoint.errors)
@@ -52,6 +55,7 @@ public struct APIOperation: Sendable {
         } else if hasBody {
             errors.formUnion([ErrorCase(.invalidJSON), ErrorCase(.payloadTooLarge), .validation])
         }
+        if endpoint.notSupported != nil { errors.insert(ErrorCase(AppError.notSupported(""))) }
         if endpoint.isIdempotent {
             errors.formUnion([ErrorCase(IdempotencyStore.inFlight), ErrorCase(IdempotencyStore.reused), ErrorCase(IdempotencyStore.invalidKey)])
         }

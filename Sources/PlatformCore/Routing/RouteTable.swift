@@ -82,6 +82,7 @@ public final class RouteTable {
         let bodyLimit = (B.self as? any RawRequestBody.Type)?.maximumSize
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
             let (scoped, store, owner) = try await gate(request, context)
+            if let reason = endpoint.notSupported { throw AppError.notSupported(reason) }
             var request = request
             let body = readsBody ? try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) : nil
             let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
