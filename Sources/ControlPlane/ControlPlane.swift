@@ -27,6 +27,7 @@ public struct ControlPlane: Sendable {
     let provisioner: Provisioner
     let mailSender: MailSender
     let config: PlatformConfig
+    let maintenance: [any TenantMaintenance]
     let logger: Logger
     public let authenticator: any Authenticating
     public let workspaceResolver: any WorkspaceResolving
@@ -35,7 +36,8 @@ public struct ControlPlane: Sendable {
 
     public init(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
-        migrator: any TenantMigrating, hub: NotificationHub, membershipFaults: MembershipFaults = MembershipFaults(), logger: Logger
+        migrator: any TenantMigrating, hub: NotificationHub, membershipFaults: MembershipFaults = MembershipFaults(),
+        maintenance: [any TenantMaintenance] = [], logger: Logger
     ) async throws {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let keys = APIKeyRepository(client: client)
@@ -54,6 +56,7 @@ public struct ControlPlane: Sendable {
         self.hub = hub
         self.provisioner = provisioner
         self.config = config
+        self.maintenance = maintenance
         self.logger = logger
         self.members = members
         self.migrator = migrator
@@ -107,26 +110,29 @@ public struct ControlPlane: Sendable {
     /// The job worker and the mail sender, which `platform serve` runs.
     public var worker: [any Service] {
         [
-            Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, logger: logger), mailSender,
-            MembershipRepair(members: members, logger: logger),
+            Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, logger: logger),
+            mailSender, MembershipRepair(members: members, logger: logger),
+            MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
         ]
     }
 
     /// The job worker and mail sender alone, for `platform worker`: no HTTP side, no password hashing.
     public static func worker(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService,
-        migrator: any TenantMigrating, hub: NotificationHub, logger: Logger
+        migrator: any TenantMigrating, hub: NotificationHub, maintenance: [any TenantMaintenance] = [], logger: Logger
     ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let members = WorkspaceMembers(client: client, tenants: tenants)
         let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
-        let jobs = worker(
-            queue: JobQueue(client: client, lease: config.jobLease), provisioner: provisioner, migrator: migrator, hub: hub,
-            config: config, logger: logger)
+        let queue = JobQueue(client: client, lease: config.jobLease)
+        let jobs = worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, logger: logger)
         let mail = MailSender(
             outbox: outbox(client: client, config: config), transport: try transport(config.mail), hub: hub,
             pollInterval: config.mail.pollInterval, logger: logger)
-        return [jobs, mail, MembershipRepair(members: members, logger: logger)]
+        return [
+            jobs, mail, MembershipRepair(members: members, logger: logger),
+            MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
+        ]
     }
 
     /// What `platform mail list` prints: the outbox, newest first.
@@ -149,16 +155,19 @@ public struct ControlPlane: Sendable {
     }
 
     private static func worker(
-        queue: JobQueue, provisioner: Provisioner, migrator: any TenantMigrating, hub: NotificationHub, config: PlatformConfig, logger: Logger
+        queue: JobQueue, provisioner: Provisioner, migrator: any TenantMigrating, hub: NotificationHub, config: PlatformConfig,
+        maintenance: [any TenantMaintenance], logger: Logger
     ) -> any Service {
-        JobWorker(
-            queue: queue, hub: hub,
-            handlers: [
+        var handlers: [String: any JobHandler] = [
                 SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner)),
                 MigrateWorkspaceJob.kind: TypedJobHandler(definition: MigrateWorkspaceJob(migrator: migrator)),
                 ProvisionWorkspaceJob.kind: TypedJobHandler(
                     definition: ProvisionWorkspaceJob(client: provisioner.client, migrator: migrator, members: provisioner.members)),
-            ],
-            concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)
+        ]
+        for task in maintenance {
+            handlers[task.kind] = TenantMaintenanceJob(task: task, client: provisioner.client, members: provisioner.members)
+        }
+        return JobWorker(
+            queue: queue, hub: hub, handlers: handlers, concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)
     }
 }

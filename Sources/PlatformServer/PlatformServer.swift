@@ -59,7 +59,7 @@ public enum PlatformServer {
             client: client, tenants: tenants, config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
             hasher: PasswordHasher(cost: config.passwordHashing),
-            migrator: migrator, hub: hub, membershipFaults: membershipFaults, logger: logger)
+            migrator: migrator, hub: hub, membershipFaults: membershipFaults, maintenance: TenantPlane.maintenance, logger: logger)
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -125,7 +125,7 @@ public enum PlatformServer {
         let workers = try ControlPlane.worker(
             client: client, tenants: TenantPools([TenantPools.primary: tenantClient]), config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
-            migrator: Migrator(client: client, logger: logger), hub: hub, logger: logger)
+            migrator: Migrator(client: client, logger: logger), hub: hub, maintenance: TenantPlane.maintenance, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)] + workers,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

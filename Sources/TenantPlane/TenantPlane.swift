@@ -5,6 +5,9 @@ import PlatformCore
 public struct TenantPlane: Sendable {
     public init() {}
 
+    /// The housekeeping the job worker runs in every workspace once a day.
+    public static let maintenance: [any TenantMaintenance] = [TrashPurge()]
+
     public func addRoutes(to routes: RouteTable) {
         RecordsetController().addRoutes(to: routes)
         RecordsetViewController().addRoutes(to: routes)

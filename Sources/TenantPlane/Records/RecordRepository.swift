@@ -69,7 +69,8 @@ struct RecordRepository {
         return found
     }
 
-    func owns(_ record: Record) -> Bool { member != nil && record.createdBy == member }
+    /// A person's own record (a key, though it writes as its creator, owns nothing).
+    func owns(_ record: Record) -> Bool { access.member != nil && record.createdBy == access.member }
 
     func find(_ id: UUID) async throws -> Record { try await require(id, .view).record }
 

@@ -158,9 +158,13 @@ extension AccessLevels {
 }
 
 /// The trash's scheduled emptying: recordsets deleted more than 30 days ago go for good, with
-/// their records. The job worker runs it for every workspace (`purge_trash`).
-public enum TrashPurge {
-    public static func run(on db: TenantDatabase, now: Date = Date(), logger: Logger) async throws -> Int {
+/// their records. The job worker runs it in every workspace once a day (`purge_trash`).
+public struct TrashPurge: TenantMaintenance {
+    public let kind = "purge_trash"
+
+    public init() {}
+
+    public func run(on db: TenantDatabase, now: Date, logger: Logger) async throws -> Int {
         let cutoff = now.addingTimeInterval(-Recordset.trashRetention)
         return try await db.execute("""
             DELETE FROM \(db.table("recordsets")) WHERE deleted_at IS NOT NULL AND deleted_at < \(cutoff) RETURNING id
