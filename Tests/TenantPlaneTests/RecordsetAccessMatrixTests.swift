@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
 import PlatformCore
 import PlatformTesting
 import Testing

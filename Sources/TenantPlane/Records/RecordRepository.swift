@@ -126,7 +126,8 @@ struct RecordRepository {
             }
             return descending ? "\(expression) DESC, r.id DESC" : "\(expression), r.id"
         case .field(let path):
-            return descending ? "r.data #> \(path) DESC NULLS LAST, r.id DESC" : "r.data #> \(path) NULLS LAST, r.id"
+            // JSON null sorts with the missing values, last either way.
+            return descending ? "nullif(r.data #> \(path), 'null') DESC NULLS LAST, r.id DESC" : "nullif(r.data #> \(path), 'null'), r.id"
         }
     }
 
