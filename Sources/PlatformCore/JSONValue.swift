@@ -84,6 +84,11 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
         if case .array(let items) = self { return items }
         return nil
     }
+    public var numberValue: Double? {
+        if case .number(let number) = self { return number }
+        return nil
+    }
+
     public var intValue: Int? {
         if case .number(let value) = self { return Int(value) }
         return nil

@@ -67,12 +67,11 @@ struct PipelineController {
             try await PipelineRepository(context).create(in: input.recordset, input.body)
         }
         routes.tenant(Self.move, RecordController.edit) { input, context in
-            let repository = PipelineRepository(context)
-            _ = try await repository.move(input.id("pipeline_id"), records: [input.body.recordID], to: input.body.stageID)
-            return try await RecordRepository(context).find(input.body.recordID)
+            try await PipelineRepository(context).move(input.id("pipeline_id"), records: [input.body.recordID], to: input.body.stageID)[0]
         }
         routes.tenant(Self.bulkMove, RecordController.edit) { input, context in
-            try await PipelineRepository(context).move(input.id("pipeline_id"), records: input.body.recordIDs, to: input.body.stageID)
+            let moved = try await PipelineRepository(context).move(input.id("pipeline_id"), records: input.body.recordIDs, to: input.body.stageID)
+            return Pipeline.Moved(moved: moved.count, recordIDs: moved.map(\.id))
         }
         routes.tenant(Self.replace, edit) { input, context in try await PipelineRepository(context).update(input.id("pipeline_id"), input.body.change) }
         routes.tenant(Self.update, edit) { input, context in try await PipelineRepository(context).update(input.id("pipeline_id"), input.body) }

@@ -192,7 +192,7 @@ struct PipelineRepository {
 
     /// Moves records into a stage, all or none: the rows are locked, each checked (in the
     /// pipeline's recordset, editable by the caller), then moved in one statement (each a version).
-    func move(_ id: UUID, records ids: [UUID], to stage: UUID) async throws -> Pipeline.Moved {
+    func move(_ id: UUID, records ids: [UUID], to stage: UUID) async throws -> [Record] {
         let pipeline = try await require(id, .canView)
         guard pipeline.stages.contains(where: { $0.id == stage }) else { throw Self.unknownStage }
         let records = RecordRepository(context)
@@ -216,11 +216,10 @@ struct PipelineRepository {
                 throw AppError(.forbidden, code: "bulk_move_refused", message: "\(refused.count) of the records cannot be moved by you; none was moved.",
                                details: ["refused": .array(refused)])
             }
-            let moved = try await transaction.all(IDRow.self, """
+            return try await transaction.all(Record.self, """
                 UPDATE \(transaction.table("records")) SET stage_id = \(stage), updated_by = \(context.memberID), last_change = 'moved'
-                WHERE id = ANY(\(ids)) AND deleted_at IS NULL RETURNING id
-                """, logger: logger).map(\.id)
-            return Pipeline.Moved(moved: moved.count, recordIDs: moved)
+                WHERE id = ANY(\(ids)) AND deleted_at IS NULL RETURNING \(Record.columns)
+                """, logger: logger)
         }
     }
 }

@@ -308,11 +308,6 @@ struct IDRow: Row {
 }
 
 extension JSONValue {
-    var numberValue: Double? {
-        if case .number(let number) = self { return number }
-        return nil
-    }
-
     /// A scalar as text (`true`, `42`, `Ada`); nil for null, arrays and objects.
     var plainText: String? {
         switch self {
