@@ -165,7 +165,8 @@ import Testing
             #expect(badJob.status == .badRequest)
             #expect(badJob.errorCode == "invalid_id")
 
-            #expect(try await counts(platform, "SELECT count(*)::int FROM control.users", "SELECT count(*)::int FROM control.jobs") == [0, 0])
+            // (The daily maintenance the worker schedules at start is not a signup's.)
+            #expect(try await counts(platform, "SELECT count(*)::int FROM control.users", "SELECT count(*)::int FROM control.jobs WHERE kind <> 'purge_trash'") == [0, 0])
         }
     }
 

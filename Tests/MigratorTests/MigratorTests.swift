@@ -155,12 +155,12 @@ import Testing
         try await TestDatabase.withDatabase(seeded: false) { url in
             try await PlatformServer.withClient(url, maximumConnections: 1, logger: logger) { client in
                 let ids = try await makeWorkspaces(2, client: client)
-                let catalog = try catalog(adding: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY records_data ON records USING gin (data);")
+                let catalog = try catalog(adding: "-- migrate:no-transaction\nCREATE INDEX CONCURRENTLY records_by_data ON records USING gin (data);")
                 let report = try await Migrator(client: client, catalog: catalog, logger: logger).migrateTenants(concurrency: 1)
                 #expect(report.failures.isEmpty)
                 for id in ids {
                     let exists = try await client.query(
-                        "SELECT to_regclass(\(SchemaName.tenant(id).quoted + ".records_data")) IS NOT NULL", logger: logger
+                        "SELECT to_regclass(\(SchemaName.tenant(id).quoted + ".records_by_data")) IS NOT NULL", logger: logger
                     ).collect().first!.decode(Bool.self)
                     #expect(exists)
                 }

@@ -176,7 +176,7 @@ CREATE TABLE recordset_views (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX recordset_views_by_recordset ON recordset_views (recordset_id, created_at, id);
+CREATE INDEX recordset_view_order ON recordset_views (recordset_id, created_at, id);
 
 -- Access to one recordset, granted to a member or to a team (never both). A team's grant reaches
 -- the members of that team only, not those of its sub-teams, and only while the team is active.
