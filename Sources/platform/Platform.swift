@@ -12,5 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks against a real PostgreSQL, each printed beside a raw-PostgreSQL baseline.",
-        subcommands: [BenchProvisionCommand.self, BenchMigrateCommand.self, BenchReadCommand.self, BenchAuthCommand.self, BenchAnalyzeCommand.self])
+        subcommands: [
+            BenchProvisionCommand.self, BenchMigrateCommand.self, BenchReadCommand.self, BenchAuthCommand.self, BenchTenantCommand.self, BenchAnalyzeCommand.self,
+        ])
 }

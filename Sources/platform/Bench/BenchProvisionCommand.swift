@@ -76,7 +76,11 @@ struct BenchProvisionCommand: AsyncParsableCommand {
               let json = try JSONSerialization.jsonObject(with: Data(buffer: ticket)) as? [String: Any],
               let streamURL = json["stream_url"] as? String
         else { throw BenchError("signup answered \(response.status)") }
+        try await follow(streamURL, port: port)
+    }
 
+    /// Reads a job's SSE stream (`stream_url`) until its terminal event.
+    static func follow(_ streamURL: String, port: Int) async throws {
         let stream = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(streamURL)"), timeout: .seconds(60))
         var text = ""
         for try await chunk in stream.body {

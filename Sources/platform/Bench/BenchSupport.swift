@@ -194,4 +194,31 @@ extension Bench {
         guard let tps = number(after: "tps =") else { throw BenchError("unreadable pgbench output: \(text)") }
         return (tps, number(after: "latency average") ?? .nan)
     }
+
+    /// pgbench over custom scripts (`-f file@weight`), prepared, on persistent connections, each
+    /// transaction logged: the rate, and the p50 and p99 latencies in seconds.
+    static func runPgbench(
+        url: DatabaseURL, scripts: [(file: URL, weight: Int)], connections: Int, threads: Int, seconds: Int
+    ) throws -> (tps: Double, p50: Double, p99: Double) {
+        let logs = FileManager.default.temporaryDirectory.appending(path: "pgbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: logs) }
+        let target = ["-h", url.host, "-p", String(url.port), "-U", url.username, url.database]
+        let text = try output(
+            ["pgbench", "-n", "-M", "prepared", "-c", String(connections), "-j", String(threads), "-T", String(seconds),
+             "-l", "--log-prefix=\(logs.appending(path: "tx").path)"] + scripts.flatMap { ["-f", "\($0.file.path)@\($0.weight)"] } + target,
+            environment: url.password.map { ["PGPASSWORD": $0] } ?? [:])
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("tps =") }),
+              let tps = line.split(separator: " ").compactMap({ Double($0) }).first
+        else { throw BenchError("unreadable pgbench output: \(text)") }
+        // Each log line: client, transaction, latency in microseconds, script, epoch seconds, microseconds.
+        var latencies: [Double] = []
+        for file in try FileManager.default.contentsOfDirectory(at: logs, includingPropertiesForKeys: nil) {
+            for entry in try String(contentsOf: file, encoding: .utf8).split(separator: "\n") {
+                let fields = entry.split(separator: " ")
+                if fields.count > 2, let micros = Double(fields[2]) { latencies.append(micros / 1e6) }
+            }
+        }
+        return (tps, percentile(latencies, 50), percentile(latencies, 99))
+    }
 }
