@@ -134,9 +134,13 @@ struct BenchTenantCommand: AsyncParsableCommand {
         for (label, tenants) in sets {
             let script = try TenantOperation.wrkScript(tenants, token: world.token)
             defer { try? FileManager.default.removeItem(at: script) }
+            // A server that has run a while has met every tenant on every connection (PostgreSQL
+            // caches each schema's catalogue per connection): warm up until it has, about 40
+            // tenants a second, so the runs compare steady states, not cold caches.
+            let warmup = max(2, min(30, tenants.count / 40))
             // wrk runs on a thread of its own, so the server keeps every cooperative thread.
             _ = try await NIOThreadPool.singleton.runIfActive {
-                try Bench.runWrk(url: target, script: script, connections: sizes.connections, threads: sizes.threads, seconds: 2)
+                try Bench.runWrk(url: target, script: script, connections: sizes.connections, threads: sizes.threads, seconds: warmup)
             }
             let result = try await NIOThreadPool.singleton.runIfActive {
                 try Bench.runWrk(url: target, script: script, connections: sizes.connections, threads: sizes.threads, seconds: sizes.duration)
