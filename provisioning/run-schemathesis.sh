@@ -26,7 +26,8 @@
 #                             that the running server does not use
 #   ST_CHECKS                 comma-separated checks [see DEFAULT_CHECKS below]
 #   ST_EXCLUDE_PATH_REGEX     operations whose path matches are not tested [^/metrics$]
-#                             (operations answering text/event-stream are found and excluded automatically)
+#                             (operations answering text/event-stream, and those marked
+#                             x-implemented: false, are found and excluded automatically)
 #   ST_REPORT_DIR             JUnit XML reports and schemathesis' own files go here [schemathesis-report]
 #   ST_EXTRA_ARGS             extra arguments appended to every `st run` (word-split)
 # Exit status: 0 when every run passed; otherwise the first non-zero status of a run
@@ -108,7 +109,7 @@ while True:
             print(f"ERROR could not load {url}: {e}"); sys.exit(0)
         time.sleep(1)
 methods = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
-ops, sse, roots = 0, [], {}
+ops, sse, unimplemented, roots = 0, [], [], {}
 for path, item in (doc.get("paths") or {}).items():
     if not isinstance(item, dict):
         continue
@@ -122,6 +123,10 @@ for path, item in (doc.get("paths") or {}).items():
         if any(m.split(";")[0].strip().lower() == "text/event-stream" for m in media):
             sse.append(f"{method.upper()} {path}")
             ops -= 0 if excluded else 1
+        elif op.get("x-implemented") is False:
+            # Known but not offered: it answers 501 `not_supported` by design.
+            unimplemented.append(f"{method.upper()} {path}")
+            ops -= 0 if excluded else 1
     if excluded:
         continue
     segs = path.split("/")
@@ -133,6 +138,8 @@ groups = sorted(r for r in roots if r in (doc.get("paths") or {}))
 print(f"OPS {ops}")
 for name in sse:
     print(f"SSE {name}")
+for name in unimplemented:
+    print(f"UNIMPLEMENTED {name}")
 for k in range(0, len(groups), max(batch, 1)):
     chunk = groups[k:k + max(batch, 1)]
     print(f"GROUP {len(chunk)} ^(" + "|".join(re.escape(g) for g in chunk) + ")(/|$)")
@@ -182,6 +189,9 @@ COMMON=(
 while IFS= read -r name; do
   [ -n "$name" ] && COMMON+=(--exclude-name "$name") && log "excluding $name (text/event-stream)"
 done < <(sed -n 's/^SSE //p' <<<"$PLAN")
+while IFS= read -r name; do
+  [ -n "$name" ] && COMMON+=(--exclude-name "$name") && log "excluding $name (x-implemented: false, answers 501)"
+done < <(sed -n 's/^UNIMPLEMENTED //p' <<<"$PLAN")
 # shellcheck disable=SC2206
 [ -n "$ST_EXTRA_ARGS" ] && COMMON+=($ST_EXTRA_ARGS)
 

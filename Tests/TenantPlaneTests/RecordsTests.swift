@@ -65,6 +65,23 @@ import Testing
         }
     }
 
+    /// The PostGIS features are known routes that answer 501 after their access rule, and the
+    /// document says they are not implemented.
+    @Test func mapFeaturesAreKnownButNotOffered() async throws {
+        try await TestPlatform.run { client, platform in
+            let owner = try await platform.account(.alice, via: client)
+            let unimplemented = platform.inventory.operations.filter { !$0.isImplemented }.map { "\($0.method) \($0.path)" }.sorted()
+            #expect(unimplemented == [
+                "GET /api/v1/records/map-stream", "POST /api/v1/records/spatial-filter",
+                "POST /api/v1/recordsets/{recordset_slug}/enable-map", "POST /api/v1/recordsets/{recordset_slug}/resync-promoted",
+            ])
+            let stream = try await client.request(.get, "/api/v1/records/map-stream", headers: owner.headers())
+            #expect(stream.status == .notImplemented && stream.errorCode == "not_supported")
+            #expect(try await client.request(.get, "/api/v1/records/map-stream").status == .unauthorized, "the access rule first")
+            #expect(try await client.request(.post, "/api/v1/recordsets/anything/enable-map", headers: owner.headers()).errorCode == "not_supported")
+        }
+    }
+
     @Test func scopesAndRolesDecideWhatACallerMayDo() async throws {
         try await TestPlatform.run { client, platform in
             let owner = try await platform.account(.alice, via: client)

@@ -169,11 +169,11 @@ struct BenchTenantCommand: AsyncParsableCommand {
     static func explain(_ big: BenchTenant, pools: TenantPools, logger: Logger) async throws -> (count: [String], page: [String]) {
         let db = try pools.database(workspaceID: big.workspace)
         let city: JSONValue = .object(["city": .string("Paris")])
-        let amount = ["amount"]
+        let amount = #"$."amount" >= $v"#
         let from: SQLFragment = """
             FROM \(db.table("records")) r JOIN \(db.table("recordsets")) rs ON rs.id = r.recordset_id AND rs.deleted_at IS NULL \
             WHERE r.deleted_at IS NULL AND true AND r.recordset_id = \(big.recordset) AND r.data @> \(city) \
-            AND (CASE WHEN jsonb_typeof((r.data #> \(amount))) = 'number' THEN (r.data #>> \(amount))::numeric END) >= \(5000.0)::numeric
+            AND jsonb_path_match(r.data, \(amount)::jsonpath, \(JSONValue.object(["v": .number(5000)])), true)
             """
         let page: SQLFragment = "ORDER BY r.created_at, r.id LIMIT \(50) OFFSET \(0)"
         let select: SQLFragment = try await db.count(from, logger: logger) <= 5_000
