@@ -30,7 +30,7 @@ import Testing
             let first = try await SSEReader.read(base + streamURL, timeout: .seconds(10)) { $0.events.count >= 2 }
             #expect(first.contentType?.hasPrefix("text/event-stream") == true)
             let lastSeen = try #require(first.events.last?.id)
-            let rest = try await SSEReader.read(base + streamURL, lastEventID: lastSeen, timeout: .seconds(10))
+            let rest = try await SSEReader.read(base + streamURL, lastEventID: lastSeen, timeout: .seconds(60))
             let events = first.events + rest.events
             let ids = events.compactMap { $0.id.flatMap(Int.init) }
             #expect(ids == Array(1...ids.count), "ids must run 1, 2, 3… with no gap and no repeat: \(ids)")

@@ -44,7 +44,7 @@ import Testing
             let streamURL = try #require(started.json["stream_url"]?.stringValue)
             // The stream is workspace-scoped, so the reader sends credentials like any tenant call.
             let read = try await SSEReader.read(
-                "http://127.0.0.1:\(try #require(client.port))\(streamURL)", headers: owner.headers(), timeout: .seconds(15))
+                "http://127.0.0.1:\(try #require(client.port))\(streamURL)", headers: owner.headers(), timeout: .seconds(60))
             let last = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(read.events.last).data.utf8))
             #expect(last["status"] == "COMPLETED")
             #expect(last["result"]?["applied"] == [.string(Self.extraFile)])

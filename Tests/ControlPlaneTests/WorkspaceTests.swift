@@ -27,7 +27,7 @@ import Testing
             #expect(created.json["workspace"]?["role"] == "owner")
             let id = try #require(created.json["workspace"]?["id"]?.stringValue)
             let stream = try #require(created.json["stream_url"]?.stringValue)
-            let read = try await SSEReader.read("http://127.0.0.1:\(try #require(client.port))" + stream, timeout: .seconds(20))
+            let read = try await SSEReader.read("http://127.0.0.1:\(try #require(client.port))" + stream, timeout: .seconds(60))
             let last = try #require(read.events.last.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.data.utf8)) })
             #expect(last["status"] == "COMPLETED")
             #expect(last["result"]?["workspace_id"]?.stringValue == id)
