@@ -124,12 +124,16 @@ import Testing
             let missing = UUID().uuidString.lowercased()
 
             let refused = try await client.request(.post, "/api/v1/records/bulk-delete", json: ["record_ids": .array((mine + [theirs, missing]).map(JSONValue.string))], headers: asMember)
-            #expect(refused.status == .forbidden && refused.errorCode == "bulk_delete_refused")
+            #expect(refused.status == .notFound && refused.errorCode == "record_not_found", "one named record does not exist")
             let reasons = Dictionary(uniqueKeysWithValues: (refused.json["error"]?["details"]?["refused"]?.arrayValue ?? []).compactMap { item in
                 item["id"]?.stringValue.flatMap { id in item["reason"]?.stringValue.map { (id, $0) } }
             })
             #expect(reasons == [theirs: "can_delete", missing: "not_found"])
             for id in mine + [theirs] { #expect(try await client.request(.get, "/api/v1/records/\(id)", headers: owner.headers()).status == .ok, "nothing deleted") }
+            let forbidden = try await client.request(.post, "/api/v1/records/bulk-delete", json: ["record_ids": .array((mine + [theirs]).map(JSONValue.string))], headers: asMember)
+            #expect(forbidden.status == .forbidden && forbidden.errorCode == "bulk_delete_refused")
+            #expect(forbidden.json["error"]?["details"]?["refused"] == [["id": .string(theirs), "reason": "can_delete"]])
+            for id in mine { #expect(try await client.request(.get, "/api/v1/records/\(id)", headers: owner.headers()).status == .ok, "still nothing deleted") }
 
             let allowed = try await client.request(.post, "/api/v1/records/bulk-delete", json: ["record_ids": .array(mine.map(JSONValue.string))], headers: asMember)
             #expect(allowed.json["deleted"]?.intValue == 2)

@@ -213,8 +213,7 @@ struct PipelineRepository {
             guard refused.isEmpty else {
                 if ids.count == 1, refused[0]["reason"] == "not_found" { throw RecordRepository.notFound }
                 if ids.count == 1 { throw RecordsetRepository.denied(.canEdit) }
-                throw AppError(.forbidden, code: "bulk_move_refused", message: "\(refused.count) of the records cannot be moved by you; none was moved.",
-                               details: ["refused": .array(refused)])
+                throw RecordRepository.refusal(refused, code: "bulk_move_refused", "moved")
             }
             return try await transaction.all(Record.self, """
                 UPDATE \(transaction.table("records")) SET stage_id = \(stage), updated_by = \(context.memberID), last_change = 'moved'

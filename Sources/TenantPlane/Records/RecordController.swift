@@ -21,7 +21,7 @@ struct RecordController {
     static let bulkDelete = Endpoint(
         .post, "/api/v1/records/bulk-delete", "Delete every record of a recordset, or the records named: all or nothing",
         body: Record.BulkDelete.self, returns: Record.BulkDeleted.self,
-        errors: [ErrorCase(RecordsetController.notFound), denied, ErrorCase(.forbidden, "bulk_delete_refused")])
+        errors: [ErrorCase(RecordsetController.notFound), ErrorCase(notFound), denied, ErrorCase(.forbidden, "bulk_delete_refused")])
     static let replace = Endpoint(
         .put, "/api/v1/records/{record_id}", "Replace a record's data, status and tags (a new version)", body: Record.Replacement.self,
         returns: Record.self, errors: [ErrorCase(notFound), denied])

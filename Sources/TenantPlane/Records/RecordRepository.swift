@@ -69,6 +69,14 @@ struct RecordRepository {
         return found
     }
 
+    /// All or nothing refused: 404 when a record named is absent (or unseen), else 403; either way
+    /// every refused id is named with its reason and nothing was changed.
+    static func refusal(_ refused: [JSONValue], code: String, _ verb: String) -> AppError {
+        let missing = refused.contains { $0["reason"] == "not_found" }
+        let message = "\(refused.count) of the records cannot be \(verb) by you; none was \(verb)."
+        return AppError(missing ? .notFound : .forbidden, code: missing ? notFound.code : code, message: message, details: ["refused": .array(refused)])
+    }
+
     /// A person's own record (a key, though it writes as its creator, owns nothing).
     func owns(_ record: Record) -> Bool { access.member != nil && record.createdBy == access.member }
 
@@ -306,10 +314,7 @@ struct RecordRepository {
                     refused.append(["id": .string(id.uuidString.lowercased()), "reason": "can_delete"])
                 }
             }
-            guard refused.isEmpty else {
-                throw AppError(.forbidden, code: "bulk_delete_refused", message: "\(refused.count) of the records cannot be deleted by you; nothing was deleted.",
-                               details: ["refused": .array(refused)])
-            }
+            guard refused.isEmpty else { throw Self.refusal(refused, code: "bulk_delete_refused", "deleted") }
             let deleted = try await transaction.all(IDRow.self, """
                 UPDATE \(transaction.table("records")) SET status = 'deleted', deleted_at = now(), updated_by = \(member), last_change = 'deleted'
                 WHERE id = ANY(\(ids)) AND deleted_at IS NULL RETURNING id
