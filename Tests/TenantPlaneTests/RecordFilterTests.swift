@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PostgresNIO
 import PlatformTesting
 import Testing
+import TenantPlane
 
 /// The record list's filters, sort, projection and search, and what a hostile query string gets.
 @Suite struct RecordFilterTests {
@@ -140,5 +141,38 @@ import Testing
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-_.~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed)!
+    }
+
+    /// A common match is paged by walking the order's index, a rare one by gathering the matches
+    /// first; either way the page is the same slice of the same order.
+    @Test func commonAndRareMatchesPageAlike() async throws {
+        #expect(!RecordListPlan.collectsMatchesFirst(total: 2_000, of: 10_000, upTo: 50), "reads 250 rows walking")
+        #expect(RecordListPlan.collectsMatchesFirst(total: 10, of: 100_000, upTo: 50), "reads 10 rows gathering")
+        #expect(!RecordListPlan.collectsMatchesFirst(total: 10_000, of: 100_000, upTo: 50), "too many to gather")
+        #expect(RecordListPlan.collectsMatchesFirst(total: 10, of: nil, upTo: 50), "no recordset: gather what is few")
+
+        try await TestPlatform.run { client, platform in
+            let headers = try await platform.account(.alice, via: client).headers()
+            let set = try #require(try await client.request(.post, "/api/v1/recordsets", json: ["name": "Numbers"], headers: headers).json["id"]?.stringValue)
+            for n in 0..<60 {
+                let data: JSONValue = ["n": .number(Double(n)), "common": .bool(n % 3 != 0), "rare": .bool(n % 20 == 7)]
+                #expect(try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(set), "data": data], headers: headers).status == .created)
+            }
+            func page(_ field: String, offset: Int) async throws -> (total: Int?, numbers: [Int]) {
+                let filter = #"{"\#(field)":true}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                let listed = try await client.request(
+                    .get, "/api/v1/records?recordset_id=\(set)&column_filters=\(filter)&limit=10&offset=\(offset)", headers: headers)
+                let numbers = listed.json["items"]?.arrayValue?.compactMap { $0["data"]?["n"]?.numberValue.map(Int.init) } ?? []
+                return (listed.json["total"]?.numberValue.map(Int.init), numbers)
+            }
+            // 40 of 60 match: 40² ≥ 20 × 60, so the second page is found by walking.
+            let common = try await page("common", offset: 10)
+            #expect(common.total == 40)
+            #expect(common.numbers == Array((0..<60).filter { $0 % 3 != 0 }[10..<20]))
+            // 3 of 60 match: gathered, then sorted.
+            let rare = try await page("rare", offset: 0)
+            #expect(rare.total == 3)
+            #expect(rare.numbers == [7, 27, 47])
+        }
     }
 }

@@ -88,10 +88,12 @@ struct RecordRepository {
     func list(_ query: RecordQuery) async throws -> ListResponse<Record> {
         var conditions: [SQLFragment] = ["r.deleted_at IS NULL", access.visible(in: db)]
         var knownTotal: Int?
+        var scope: Int?
         if let recordsetID = query.recordsetID {
             let recordset = try await RecordsetRepository(context).find(.id(recordsetID)).orNotFound(RecordsetRepository.notFound)
             conditions.append("r.recordset_id = \(recordsetID)")
-            if !query.narrows { knownTotal = recordset.recordset.recordCount }
+            scope = recordset.recordset.recordCount
+            if !query.narrows { knownTotal = scope }
         }
         if !query.statuses.isEmpty { conditions.append("r.status = ANY(\(query.statuses))") }
         if !query.tags.isEmpty { conditions.append("r.tags && \(query.tags)") }
@@ -111,7 +113,7 @@ struct RecordRepository {
 
         let order = Self.order(query.sort, query.order)
         let page: SQLFragment = "ORDER BY \(order) LIMIT \(query.page.limit) OFFSET \(query.page.offset)"
-        let sql: SQLFragment = total <= 5_000
+        let sql: SQLFragment = RecordListPlan.collectsMatchesFirst(total: total, of: scope, upTo: query.page.offset + query.page.limit)
             ? "WITH matched AS MATERIALIZED (SELECT r.* \(from)) SELECT * FROM matched r \(page)"
             : "SELECT r.* \(from) \(page)"
         var items = try await db.all(Record.self, try sql.query, logger: logger)
