@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "platform",
             dependencies: [
-                "PlatformServer", "ControlPlane", "VisibilityEngine", "Migrator", "PlatformCore", "PlatformAuth",
+                "PlatformServer", "ControlPlane", "TenantPlane", "VisibilityEngine", "Migrator", "PlatformCore", "PlatformAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

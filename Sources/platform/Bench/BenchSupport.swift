@@ -10,7 +10,7 @@ import PostgresNIO
 enum Bench {
     /// A fresh database on the configured server with the control schema migrated; dropped afterwards.
     static func withScratchDatabase<T: Sendable>(
-        _ server: DatabaseURL, logger: Logger, _ body: @Sendable (DatabaseURL) async throws -> T
+        _ server: DatabaseURL, keep: Bool = false, logger: Logger, _ body: @Sendable (DatabaseURL) async throws -> T
     ) async throws -> T {
         let name = "bench_\(Int(Date().timeIntervalSince1970))_\(UInt16.random(in: 0...UInt16.max))"
         let admin = server.with(database: "postgres")
@@ -21,12 +21,21 @@ enum Bench {
                 try await Migrator(client: client, logger: logger).migrateControl()
             }
             let result = try await body(url)
-            try await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin, logger: logger)
+            if keep {
+                print("kept the scratch database: \(name)")
+            } else {
+                try await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin, logger: logger)
+            }
             return result
         } catch {
             try? await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin, logger: logger)
             throw error
         }
+    }
+
+    /// A line on stderr at once (stdout is buffered until the report), to follow a long run.
+    static func progress(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// Runs the whole platform in this process on a free port for `body`, then stops it.
@@ -166,6 +175,8 @@ extension Bench {
         let p50: String
         let p99: String
         let errors: Int
+        /// wrk's `Socket errors: connect 0, read 0, write 0, timeout 0` line, when it printed one.
+        let socketErrors: String?
     }
 
     static func runWrk(url: String, script: URL, connections: Int, threads: Int, seconds: Int) throws -> WrkResult {
@@ -176,7 +187,8 @@ extension Bench {
         }
         guard let rps = field("Requests/sec:").flatMap(Double.init) else { throw BenchError("unreadable wrk output: \(text)") }
         let errors = field("Non-2xx or 3xx responses:").flatMap(Int.init) ?? 0
-        return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors)
+        return WrkResult(requestsPerSecond: rps, p50: field("50%") ?? "?", p99: field("99%") ?? "?", errors: errors,
+                         socketErrors: field("Socket errors:"))
     }
 
     /// `pgbench -S -M prepared`: one primary-key SELECT per transaction, prepared, on persistent connections.
