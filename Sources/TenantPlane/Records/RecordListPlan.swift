@@ -1,3 +1,5 @@
+import PlatformCore
+
 /// How a filtered record list finds its page once the count is known.
 public enum RecordListPlan {
     /// Whether to gather every match before sorting, rather than let PostgreSQL walk an index in
@@ -9,5 +11,14 @@ public enum RecordListPlan {
         guard total <= 5_000 else { return false }
         guard let scope, total > 0 else { return true }
         return total * total < upTo * scope
+    }
+
+    /// The page statement for `from` (a `FROM … WHERE …` over records aliased `r`) in the plan
+    /// chosen by `collectsMatchesFirst`.
+    public static func page(_ from: SQLFragment, order: SQLFragment, page: Page, total: Int, of scope: Int?) -> SQLFragment {
+        let window: SQLFragment = "ORDER BY \(order) LIMIT \(page.limit) OFFSET \(page.offset)"
+        return collectsMatchesFirst(total: total, of: scope, upTo: page.offset + page.limit)
+            ? "WITH matched AS MATERIALIZED (SELECT r.* \(from)) SELECT * FROM matched r \(window)"
+            : "SELECT r.* \(from) \(window)"
     }
 }

@@ -111,11 +111,7 @@ struct RecordRepository {
         if let knownTotal { total = knownTotal } else { total = try await db.count(from, logger: logger) }
         guard total > query.page.offset else { return ListResponse(items: [], total: total, page: query.page) }
 
-        let order = Self.order(query.sort, query.order)
-        let page: SQLFragment = "ORDER BY \(order) LIMIT \(query.page.limit) OFFSET \(query.page.offset)"
-        let sql: SQLFragment = RecordListPlan.collectsMatchesFirst(total: total, of: scope, upTo: query.page.offset + query.page.limit)
-            ? "WITH matched AS MATERIALIZED (SELECT r.* \(from)) SELECT * FROM matched r \(page)"
-            : "SELECT r.* \(from) \(page)"
+        let sql = RecordListPlan.page(from, order: Self.order(query.sort, query.order), page: query.page, total: total, of: scope)
         var items = try await db.all(Record.self, try sql.query, logger: logger)
         if let fields = query.fields {
             let keep = Set(fields)

@@ -192,11 +192,8 @@ struct BenchTenantCommand: AsyncParsableCommand {
             WHERE r.deleted_at IS NULL AND true AND r.recordset_id = \(big.recordset) AND r.data @> \(city) \
             AND jsonb_path_match(r.data, \(amount)::jsonpath, \(JSONValue.object(["v": .number(5000)])), true)
             """
-        let page: SQLFragment = "ORDER BY r.created_at, r.id LIMIT \(50) OFFSET \(0)"
         let total = try await db.count(from, logger: logger)
-        let select: SQLFragment = RecordListPlan.collectsMatchesFirst(total: total, of: records, upTo: 50)
-            ? "WITH matched AS MATERIALIZED (SELECT r.* \(from)) SELECT * FROM matched r \(page)"
-            : "SELECT r.* \(from) \(page)"
+        let select = RecordListPlan.page(from, order: "r.created_at, r.id", page: Page(limit: 50), total: total, of: records)
         func plan(_ sql: SQLFragment) async throws -> [String] {
             var lines: [String] = []
             let explain: SQLFragment = "EXPLAIN (ANALYZE, BUFFERS) \(sql)"
