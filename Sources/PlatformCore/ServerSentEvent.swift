@@ -1,3 +1,5 @@
+import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// One `text/event-stream` frame. Multi-line data is split into several `data:` lines, as the format requires.
@@ -56,5 +58,19 @@ public struct ServerSentEvent: Sendable, Equatable {
             events.append(event)
         }
         return (events, comments, String(rest))
+    }
+}
+
+/// Where a reconnecting reader resumes: the `Last-Event-ID` header an EventSource sends, or
+/// `?last_event_id=` for clients that cannot set headers.
+public struct StreamPosition: QueryParameters {
+    public let lastEventID: Int?
+
+    enum CodingKeys: String, CodingKey { case lastEventID = "last_event_id" }
+
+    /// The id to resume after; nil when the reader starts fresh.
+    public func resumeAfter(_ request: Request) -> Int? {
+        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let id = Int(header) { return id }
+        return lastEventID
     }
 }

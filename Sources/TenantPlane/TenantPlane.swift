@@ -3,10 +3,18 @@ import PlatformCore
 /// The tenant API: every route is registered with `RouteTable.tenant`, so it runs only with a
 /// principal, a workspace it may use, and that workspace's `TenantDatabase`.
 public struct TenantPlane: Sendable {
-    public init() {}
+    let files: ChannelFiles
+    let stream: ChannelStream
+
+    /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
+    public init(config: PlatformConfig, hub: NotificationHub) {
+        files = ChannelFiles(
+            storage: LocalFileStorage(root: config.filesDirectory), signer: URLSigner(secret: config.jwtSecret), publicURL: config.publicURL)
+        stream = ChannelStream(hub: hub, feed: ChannelFeed(hub: hub), heartbeat: config.sseHeartbeat)
+    }
 
     /// The housekeeping the job worker runs in every workspace once a day.
-    public static let maintenance: [any TenantMaintenance] = [TrashPurge()]
+    public static let maintenance: [any TenantMaintenance] = [TrashPurge(), ChannelEventPrune()]
 
     public func addRoutes(to routes: RouteTable) {
         RecordsetController().addRoutes(to: routes)
@@ -18,5 +26,11 @@ public struct TenantPlane: Sendable {
         MapController().addRoutes(to: routes)
         PermissionController().addRoutes(to: routes)
         TeamController().addRoutes(to: routes)
+        ChannelController(files: files).addRoutes(to: routes)
+        ChannelMessageController().addRoutes(to: routes)
+        ChannelWorkController().addRoutes(to: routes)
+        ChannelFileController(files: files).addRoutes(to: routes)
+        stream.addRoutes(to: routes)
+        files.addRoutes(to: routes)
     }
 }

@@ -30,7 +30,13 @@ import Testing
         ], headers: owner.headers()))
         let history = try #require(await client.request(.get, "/api/v1/records/\(record)/history", headers: owner.headers())
             .json["items"]?.arrayValue?.last?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let channel = try id(await client.request(.post, "/api/v1/channels", json: ["name": "secret channel", "type": "private"], headers: owner.headers()))
+        let message = try id(await client.request(.post, "/api/v1/channels/\(channel)/messages", json: ["body": "secret"], headers: owner.headers()))
+        let task = try id(await client.request(.post, "/api/v1/channels/\(channel)/tasks", json: ["title": "secret task"], headers: owner.headers()))
+        let file = try id(await client.upload("/api/v1/channels/\(channel)/files", file: Array("secret notes".utf8), filename: "notes.txt", headers: owner.headers()))
+        _ = try await client.request(.post, "/api/v1/channels/\(channel)/records", json: ["record_ids": [.string(record.uuidString)]], headers: owner.headers())
         return [
+            "channel_id": channel, "message_id": message, "task_id": task, "file_id": file,
             "view_id": view, "history_id": history, "pipeline_id": pipeline,
             "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "team_id": team, "workspace_id": owner.workspaceID, "user_id": owner.userID,
         ]
@@ -44,7 +50,8 @@ import Testing
         for (name, word) in Self.words { path = path.replacingOccurrences(of: "{\(name)}", with: word) }
         // A recordset's slug may be its id, which makes it this workspace's own.
         if let recordset = ids["recordset_id"] { path = path.replacingOccurrences(of: "{recordset_slug}", with: recordset.uuidString.lowercased()) }
-        for name in operation.pathParameters where Self.words[name] == nil && name != "recordset_slug" {
+        if let channel = ids["channel_id"] { path = path.replacingOccurrences(of: "{channel_slug}", with: channel.uuidString.lowercased()) }
+        for name in operation.pathParameters where Self.words[name] == nil && !name.hasSuffix("_slug") {
             let id = try #require(ids[name], "\(operation.method) \(operation.path): the sweep has no seed for {\(name)}; add one to seed()")
             path = path.replacingOccurrences(of: "{\(name)}", with: id.uuidString.lowercased())
         }
@@ -59,7 +66,7 @@ import Testing
     }
 
     func namesAnID(_ operation: APIOperation, _ ids: [String: UUID]) -> Bool {
-        operation.pathParameters.contains { $0.hasSuffix("_id") || $0 == "recordset_slug" } || ids.keys.contains { operation.bodyExample?[$0] != nil }
+        operation.pathParameters.contains { $0.hasSuffix("_id") || $0.hasSuffix("_slug") } || ids.keys.contains { operation.bodyExample?[$0] != nil }
     }
 
     /// Everything A holds, as its owner lists it.

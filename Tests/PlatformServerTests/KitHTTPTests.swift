@@ -88,7 +88,8 @@ import Testing
                 }
                 func window(_ cursor: CursorQuery) async throws -> (ids: [UUID], before: Bool, after: Bool) {
                     let page = try await db.window(
-                        RowProbe.self, "FROM \(db.table("records")) WHERE deleted_at IS NULL", table: db.table("records"), cursor: cursor, logger: logger)
+                        RowProbe.self, "SELECT r.id FROM \(db.table("records")) r WHERE r.deleted_at IS NULL", alias: "r",
+                        anchor: { "SELECT created_at, id FROM \(db.table("records")) WHERE id = \($0)" }, cursor: cursor, logger: logger)
                     return (page.items.map(\.id), page.hasMoreBefore, page.hasMoreAfter)
                 }
                 let newest = try await window(CursorQuery(limit: 3))

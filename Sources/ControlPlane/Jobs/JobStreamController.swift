@@ -21,7 +21,7 @@ struct JobStreamController: Sendable {
 
     /// The `text/event-stream` response for a job the caller has been allowed to see.
     func eventStream(of jobID: UUID, input: Input<NoBody, StreamPosition>, logger: Logger) -> EventStream {
-        let lastEventID = input.query.resumeAfter(input.request)
+        let lastEventID = input.query.resumeAfter(input.request) ?? 0
         let body = ResponseBody { writer in
             // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
             try await withGracefulShutdownHandler {
@@ -86,18 +86,5 @@ struct JobEventPayload: Encodable {
         try container.encode(result, forKey: .result)
         try container.encode(event.errorMessage, forKey: .errorMessage)
         try container.encode(event.createdAt, forKey: .timestamp)
-    }
-}
-
-/// Where a reconnecting reader resumes: the `Last-Event-ID` header an EventSource sends, or
-/// `?last_event_id=` for clients that cannot set headers.
-struct StreamPosition: QueryParameters {
-    let lastEventID: Int?
-
-    enum CodingKeys: String, CodingKey { case lastEventID = "last_event_id" }
-
-    func resumeAfter(_ request: Request) -> Int {
-        if let header = request.headers[HTTPField.Name("Last-Event-ID")!], let id = Int(header) { return id }
-        return lastEventID ?? 0
     }
 }

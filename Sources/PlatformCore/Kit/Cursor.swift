@@ -4,7 +4,7 @@ import PostgresNIO
 
 /// A window of a long, growing list (channel messages) around an item: `before`, `after` or
 /// `around` an item's id, or the newest when none is given; `limit` (default 50, at most 200).
-public struct CursorQuery: QueryParameters, Equatable {
+public struct CursorQuery: QueryParameters, Equatable, SchemaDescribed {
     public enum Anchor: Equatable, Sendable {
         case newest
         case before(UUID)
@@ -36,6 +36,19 @@ public struct CursorQuery: QueryParameters, Equatable {
     }
 }
 
+extension CursorQuery {
+    public static let schemaPlaceholder = CursorQuery()
+    public static var jsonSchema: JSONSchema {
+        func id(_ description: String) -> JSONSchema { JSONSchema(types: [.string], format: "uuid", description: description) }
+        return .object([
+            "limit": JSONSchema(types: [.integer], description: "Items: default \(Page.defaultLimit), at most \(Page.maximumLimit).", minimum: 1),
+            "before": id("Items older than this one."),
+            "after": id("Items newer than this one."),
+            "around": id("Items centred on this one (itself included)."),
+        ], additionalProperties: .bool(false))
+    }
+}
+
 /// A window of items, oldest first, and whether more lie on either side.
 public struct CursorPage<Item: APIModel>: APIModel {
     public let items: [Item]
@@ -54,23 +67,19 @@ public struct CursorPage<Item: APIModel>: APIModel {
 }
 
 extension Queryable {
-    /// The window `cursor` asks for, in `(created_at, id)` order. `from` is `FROM … WHERE …` (the
-    /// anchor condition is added with AND); `table` is where the anchor's position is looked up.
-    public func window<R: TableRow & APIModel>(
-        _ type: R.Type, _ from: PostgresQuery, table: QualifiedTable, cursor: CursorQuery, logger: Logger
+    /// The window `cursor` asks for, in `(created_at, id)` order of the rows aliased `alias`.
+    /// `select` is `SELECT … FROM … WHERE …` (the anchor condition is added with AND);
+    /// `anchor` is a query for an anchor's `created_at, id` (no row: an empty side).
+    public func window<R: Row & APIModel>(
+        _ type: R.Type, _ select: SQLFragment, alias: SQLFragment, anchor: @escaping (UUID) -> SQLFragment, cursor: CursorQuery, logger: Logger
     ) async throws -> CursorPage<R> {
-        func slice(_ comparison: StaticString?, anchor: UUID?, newestFirst: Bool, limit: Int) async throws -> (items: [R], more: Bool) {
+        func slice(_ comparison: SQLFragment?, anchor id: UUID?, newestFirst: Bool, limit: Int) async throws -> (items: [R], more: Bool) {
             guard limit > 0 else { return ([], false) }
-            var binds = from.binds
-            var sql = "SELECT \(R.columns.sql) \(from.sql)"
-            if let comparison, let anchor {
-                binds.append(anchor)
-                sql += " AND (created_at, id) \(comparison) (SELECT created_at, id FROM \(table) WHERE id = $\(binds.count))"
-            }
-            binds.append(limit + 1)
-            sql += newestFirst ? " ORDER BY created_at DESC, id DESC" : " ORDER BY created_at, id"
-            sql += " LIMIT $\(binds.count)"
-            var items = try await all(R.self, PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            var sql = select
+            if let comparison, let id { sql = "\(sql) AND (\(alias).created_at, \(alias).id) \(comparison) (\(anchor(id)))" }
+            let order: SQLFragment = newestFirst ? "\(alias).created_at DESC, \(alias).id DESC" : "\(alias).created_at, \(alias).id"
+            let query: SQLFragment = "\(sql) ORDER BY \(order) LIMIT \(limit + 1)"
+            var items = try await all(R.self, try query.query, logger: logger)
             let more = items.count > limit
             items = Array(items.prefix(limit))
             return (newestFirst ? items.reversed() : items, more)

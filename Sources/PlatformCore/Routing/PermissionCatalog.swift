@@ -31,6 +31,11 @@ public enum PermissionCatalog {
         .init(name: "can_create_team", resource: "team", description: "Create teams", defaultRole: .admin),
         .init(name: "can_edit_team", resource: "team", description: "Rename teams and change their members", defaultRole: .admin),
         .init(name: "can_delete_team", resource: "team", description: "Delete teams", defaultRole: .admin),
+        .init(name: "can_view_channel", resource: "channel", description: "See channels and read their messages", defaultRole: .viewer),
+        .init(name: "can_create_channel", resource: "channel", description: "Create channels", defaultRole: .member),
+        .init(name: "can_edit_channel", resource: "channel", description: "Change the channels one administers, their members and grants", defaultRole: .member),
+        .init(name: "can_delete_channel", resource: "channel", description: "Delete the channels one administers", defaultRole: .member),
+        .init(name: "can_post_message", resource: "channel", description: "Post, edit and delete one's messages, tasks, records and files in channels", defaultRole: .member),
     ]
 
     public static let names: Set<String> = Set(all.map(\.name))

@@ -93,27 +93,7 @@ extension Recordset {
     /// Slugs the API's own paths use.
     static let reservedSlugs: Set<String> = ["trash", "sync-counts"]
 
-    /// `Café Leads 2026!` → `cafe-leads-2026`: ASCII letters and digits joined by single dashes.
-    static func slug(from name: String) -> String {
-        let folded = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: Locale(identifier: "en_US_POSIX"))
-        var slug = ""
-        for character in folded.unicodeScalars {
-            if character.isASCII, CharacterSet.alphanumerics.contains(character) {
-                slug.unicodeScalars.append(character)
-            } else if !slug.isEmpty, !slug.hasSuffix("-") {
-                slug += "-"
-            }
-            if slug.count >= 70 { break }
-        }
-        while slug.hasSuffix("-") { slug.removeLast() }
-        if slug.isEmpty { slug = "recordset" }
-        if UUID(uuidString: slug) != nil { slug += "-set" }
-        return slug.lowercased()
-    }
-
-    static func isValidSlug(_ slug: String) -> Bool {
-        slug.count <= 80 && slug.range(of: "^[a-z0-9]+(-[a-z0-9]+)*$", options: .regularExpression) != nil && UUID(uuidString: slug) == nil
-    }
+    static func slug(from name: String) -> String { Slug.make(from: name, fallback: "recordset") }
 
     static func checkType(_ type: String, _ check: inout Validation) {
         check.require(type.range(of: "^[a-z][a-z0-9_]{0,49}$", options: .regularExpression) != nil, "type", "must be lower-case letters, digits and _ (at most 50)")
@@ -134,8 +114,7 @@ extension Recordset {
             let type = type ?? "custom"
             Recordset.checkType(type, &check)
             if let slug {
-                check.require(Recordset.isValidSlug(slug) && !Recordset.reservedSlugs.contains(slug), "slug",
-                              "must be lower-case letters and digits joined by single dashes (at most 80), not a UUID or a reserved word")
+                check.require(Slug.isValid(slug) && !Recordset.reservedSlugs.contains(slug), "slug", Slug.invalidMessage)
             }
             try check.finish("The recordset is invalid.")
             return New(name: name, slug: slug, description: description, type: type, icon: icon)

@@ -32,13 +32,7 @@ struct RecordsetRepository {
             if let chosen = new.slug {
                 slug = "\(chosen)"
             } else {
-                let base = Recordset.slug(from: new.name)
-                let reserved = Recordset.reservedSlugs.contains(base)
-                slug = """
-                    (SELECT CASE WHEN NOT \(reserved) AND NOT EXISTS (SELECT 1 FROM \(table) WHERE slug = \(base)) THEN \(base)
-                            ELSE \(base) || '-' || (coalesce((SELECT max(substring(slug FROM length(\(base)) + 2)::int) FROM \(table)
-                                    WHERE slug LIKE \(base) || '-%' AND substring(slug FROM length(\(base)) + 2) ~ '^[0-9]{1,9}$'), 1) + 1) END)
-                    """
+                slug = Slug.free(Recordset.slug(from: new.name), in: table, reserved: Recordset.reservedSlugs)
             }
             let created = try await db.first(Recordset.self, try """
                 INSERT INTO \(table) (slug, name, description, type, icon, created_by)
