@@ -140,7 +140,7 @@ let package = Package(
             dependencies: ["ControlPlane", "Migrator", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "TenantPlaneTests",
-            dependencies: ["TenantPlane", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["TenantPlane", "PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "PlatformServerTests",
             dependencies: ["PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),

@@ -120,13 +120,13 @@ struct SchemaMigrator: Sendable {
 
     private func applyInTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
         try await connection.withTransaction(logger: logger) { connection in
-            try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
+            _ = try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger).collect()
             try await lock(target.schema, on: connection, transactionScoped: true)
             if try await isApplied(migration, in: target.schema, on: connection) { return false }
             try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
             return true
@@ -145,7 +145,7 @@ struct SchemaMigrator: Sendable {
             try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), false)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
             try await unlockAndReset(target.schema, on: connection)
@@ -188,9 +188,9 @@ struct SchemaMigrator: Sendable {
     private func lock(_ schema: SchemaName, on connection: PostgresConnection, transactionScoped: Bool) async throws {
         let key = Self.lockKey(schema)
         if transactionScoped {
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger).collect()
         } else {
-            try await connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger).collect()
         }
     }
 

@@ -88,7 +88,7 @@ actor TemplateCache {
 
     private static func build(admin: DatabaseURL, seeded: Bool) async throws -> String {
         let catalog = MigrationCatalog.embedded
-        let fingerprint = (catalog.control + catalog.tenant).map(\.checksum).joined() + fixtureVersion
+        let fingerprint = (catalog.control + catalog.tenant).map { "\($0.version):\($0.checksum)" }.joined() + fixtureVersion
         let digest = SHA256.hash(data: Array(fingerprint.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
         let template = "tpl_\(digest)" + (seeded ? "_seeded" : "")
         let logger = TestDatabase.logger

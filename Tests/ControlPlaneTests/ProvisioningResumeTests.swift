@@ -31,14 +31,19 @@ import Testing
                     passwordHash: try await PasswordHasher(cost: config.passwordHashing).hash("correct horse battery"))
                 let job = try await queue.enqueue(SignupJob.self, payload, logger: logger)
                 let claimed = try #require(try await queue.claim(workerID: "doomed-worker", logger: logger))
+                let claimedAt = ContinuousClock.now
                 #expect(claimed.id == job.id)
+                // Nothing can be claimed while the dead worker's lease runs.
+                #expect(try await queue.claim(workerID: "eager-worker", logger: logger) == nil)
                 let progress = JobProgress(queue: queue, job: claimed)
                 let finished = try await provisioner.provision(payload, logger: logger, through: .creatingSchema) { step in
                     try await progress.report(progress: step.progress, step: step.rawValue, message: step.message, logger: logger)
                 }
                 #expect(finished == nil)
-                // Nothing can be claimed while the dead worker's lease still runs.
-                #expect(try await queue.claim(workerID: "eager-worker", logger: logger) == nil)
+                // Still nothing, unless a loaded machine took longer than the lease to get here.
+                if ContinuousClock.now - claimedAt < .seconds(4) {
+                    #expect(try await queue.claim(workerID: "eager-worker", logger: logger) == nil)
+                }
                 return job.id
             }
 

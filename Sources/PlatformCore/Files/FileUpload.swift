@@ -76,7 +76,7 @@ public struct DownloadedFile: EndpointOutput {
     }
 
     public static func describe(_ reflector: inout SchemaReflector) throws -> OutputDescription {
-        .text(contentType: "application/octet-stream")
+        .text(contentType: "*/*")
     }
 
     public func response(status: HTTPResponse.Status) throws -> Response {

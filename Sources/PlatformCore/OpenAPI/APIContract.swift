@@ -44,7 +44,7 @@ public struct APIContract: Sendable {
             case .text(let expected):
                 var type = expected.split(separator: ";").first.map(String.init) ?? expected
                 if type.hasSuffix("/*") { type.removeLast() }
-                return contentType?.hasPrefix(type) == true ? [] : ["\(label): content type \(contentType ?? "none"), expected \(type)"]
+                return type == "*/" || contentType?.hasPrefix(type) == true ? [] : ["\(label): content type \(contentType ?? "none"), expected \(type)"]
             case .json(let schema, _):
                 guard let json = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return ["\(label): body is not JSON"] }
                 return schema.validate(json, components: components).map { "\(label): \($0)" }

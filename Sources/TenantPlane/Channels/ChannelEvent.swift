@@ -29,10 +29,10 @@ struct ChannelEvent: Sendable, Row {
     let message: ChannelMessage?
 
     init(row: RowReader) throws {
-        seq = try row("seq")
-        kind = try row("kind")
-        messageID = try row("message_id")
-        memberID = try row("member_id")
+        seq = try row("event_seq")
+        kind = try row("event_kind")
+        messageID = try row("event_message_id")
+        memberID = try row("event_member_id")
         createdAt = try row("event_at")
         message = try row("id", as: UUID?.self) == nil ? nil : try ChannelMessage(row: row)
     }

@@ -79,13 +79,13 @@ struct ChannelFileController {
             let found = try await channels.require(input.channel)
             let id = input.id("file_id")
             let (manager, actor) = (channels.canManage(found), context.memberID)
-            let outcome = try await channels.db.value(String.self, try """
+            let outcome = try await channels.db.value(String?.self, try """
                 WITH f AS (SELECT id, uploaded_by, storage_key FROM \(channels.db.table("channel_files")) WHERE id = \(id) AND channel_id = \(found.channel.id)),
                      gone AS (DELETE FROM \(channels.db.table("channel_files")) WHERE id IN (SELECT id FROM f WHERE \(manager) OR uploaded_by = \(actor)) RETURNING storage_key),
                      \(channels.change(found.channel.id).activity("file.deleted", actor: actor, target: ("file", id), when: "EXISTS (SELECT 1 FROM gone)"))
                 SELECT coalesce((SELECT storage_key FROM gone), CASE WHEN EXISTS (SELECT 1 FROM f) THEN '' END)
                 """, logger: context.logger)
-            guard let outcome else { throw Self.fileNotFound }
+            guard let outcome = outcome ?? nil else { throw Self.fileNotFound }
             guard !outcome.isEmpty else { throw Self.deleteDenied }
             await files.remove([outcome])
             return NoContent()

@@ -29,7 +29,13 @@ struct ChannelStream: Sendable {
             let body = ResponseBody { writer in
                 try await withGracefulShutdownHandler {
                     if position.reset { try await writer.write(Self.frame(id: position.seq, event: "reset", data: #"{"reason":"history_expired"}"#)) }
-                    try await pump(channel.id, key: key, after: position.seq, channels: channels, into: &writer)
+                    do {
+                        try await pump(channel.id, key: key, after: position.seq, channels: channels, into: &writer)
+                    } catch {
+                        // The status is long sent: all a failure can do is end the stream (the reader resumes).
+                        if !(error is CancellationError) { context.logger.error("channel stream failed", metadata: ["error": "\(String(reflecting: error))"]) }
+                        throw error
+                    }
                 } onGracefulShutdown: { [hub] in
                     Task { await hub.post(key) }
                 }
@@ -56,6 +62,7 @@ struct ChannelStream: Sendable {
 
     private func pump(_ channel: UUID, key: String, after start: Int64, channels: ChannelRepository, into writer: inout any ResponseBodyWriter) async throws {
         var cursor = start
+        var woken = false
         let read = Self.reader(channel, channels)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let seen = await hub.generation(of: key)
@@ -67,14 +74,16 @@ struct ChannelStream: Sendable {
                 recheck = recheck || item.kind.changesAccess
             }
             if items.count >= ChannelFeed.limit { continue }
-            if recheck, try await channels.find(.id(channel)) == nil { return }
-            if await !hub.wait(for: key, after: seen, timeout: heartbeat) {
-                try await writer.write(ByteBuffer(string: ServerSentEvent.comment("heartbeat")))
-                if try await channels.find(.id(channel)) == nil { return }
-            } else if items.isEmpty, try await channels.find(.id(channel)) == nil {
-                // Woken with nothing to send: the channel may be gone.
+            // Woken with nothing to send: the channel may be gone.
+            if woken && items.isEmpty { recheck = true }
+            if recheck, try await channels.find(.id(channel)) == nil {
                 await feed.forget(key)
                 return
+            }
+            woken = await hub.wait(for: key, after: seen, timeout: heartbeat)
+            if !woken {
+                try await writer.write(ByteBuffer(string: ServerSentEvent.comment("heartbeat")))
+                if try await channels.find(.id(channel)) == nil { return }
             }
         }
     }
@@ -84,7 +93,7 @@ struct ChannelStream: Sendable {
         let db = channels.db, logger = channels.logger
         return { after in
             let events = try await db.all(ChannelEvent.self, """
-                SELECT e.seq, e.kind, e.message_id, e.member_id, e.created_at AS event_at, \(ChannelMessage.select(db))
+                SELECT e.seq AS event_seq, e.kind AS event_kind, e.message_id AS event_message_id, e.member_id AS event_member_id, e.created_at AS event_at, \(ChannelMessage.select(db))
                 FROM \(db.table("channel_events")) e
                 LEFT JOIN \(db.table("channel_messages")) m
                        ON m.id = e.message_id AND e.kind IN ('message.created', 'message.updated', 'messages.squashed')
