@@ -209,16 +209,33 @@ extension Bench {
 
     /// pgbench over custom scripts (`-f file@weight`), prepared, on persistent connections, each
     /// transaction logged: the rate, and the p50 and p99 latencies in seconds.
+    enum Limit { case seconds(Int), transactions(Int) }
+
     static func runPgbench(
         url: DatabaseURL, scripts: [(file: URL, weight: Int)], connections: Int, threads: Int, seconds: Int
+    ) throws -> (tps: Double, p50: Double, p99: Double) {
+        try runPgbench(url: url, scripts: scripts, connections: connections, threads: threads, limit: .seconds(seconds))
+    }
+
+    /// The same, for a time or a number of transactions per client, with `-D` variables.
+    static func runPgbench(
+        url: DatabaseURL, scripts: [(file: URL, weight: Int)], connections: Int, threads: Int, limit: Limit, defines: [String: String] = [:]
     ) throws -> (tps: Double, p50: Double, p99: Double) {
         let logs = FileManager.default.temporaryDirectory.appending(path: "pgbench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: logs) }
         let target = ["-h", url.host, "-p", String(url.port), "-U", url.username, url.database]
+        var arguments = ["pgbench", "-n", "-M", "prepared", "-c", String(connections), "-j", String(threads)]
+        switch limit {
+        case .seconds(let n): arguments += ["-T", String(n)]
+        case .transactions(let n): arguments += ["-t", String(n)]
+        }
+        for (name, value) in defines.sorted(by: { $0.key < $1.key }) { arguments += ["-D", "\(name)=\(value)"] }
+        arguments += ["-l", "--log-prefix=\(logs.appending(path: "tx").path)"]
+        for script in scripts { arguments += ["-f", "\(script.file.path)@\(script.weight)"] }
+        arguments += target
         let text = try output(
-            ["pgbench", "-n", "-M", "prepared", "-c", String(connections), "-j", String(threads), "-T", String(seconds),
-             "-l", "--log-prefix=\(logs.appending(path: "tx").path)"] + scripts.flatMap { ["-f", "\($0.file.path)@\($0.weight)"] } + target,
+            arguments,
             environment: url.password.map { ["PGPASSWORD": $0] } ?? [:])
         guard let line = text.split(separator: "\n").first(where: { $0.contains("tps =") }),
               let tps = line.split(separator: " ").compactMap({ Double($0) }).first
