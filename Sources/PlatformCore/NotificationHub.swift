@@ -4,7 +4,9 @@ import Foundation
 /// notification that lands between "read the table" and "start waiting" is never lost.
 public actor NotificationHub {
     private var generations: [String: UInt64] = [:]
-    private var waiters: [String: [UUID: CheckedContinuation<Bool, Never>]] = [:]
+    /// Each waiter's continuation and the task that ends its wait at the timeout (cancelled when
+    /// a post ends it first, so thousands of streams do not leave thousands of sleepers behind).
+    private var waiters: [String: [UUID: (continuation: CheckedContinuation<Bool, Never>, timer: Task<Void, Never>)]] = [:]
 
     public init() {}
 
@@ -13,7 +15,10 @@ public actor NotificationHub {
     public func post(_ key: String) {
         generations[key, default: 0] &+= 1
         guard let waiting = waiters.removeValue(forKey: key) else { return }
-        for continuation in waiting.values { continuation.resume(returning: true) }
+        for waiter in waiting.values {
+            waiter.timer.cancel()
+            waiter.continuation.resume(returning: true)
+        }
     }
 
     /// Wakes every waiter (after a listener reconnect, when notifications may have been missed, or at shutdown).
@@ -27,11 +32,11 @@ public actor NotificationHub {
         let id = UUID()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                waiters[key, default: [:]][id] = continuation
-                Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
+                let timer = Task { [weak self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
                     await self?.expire(key: key, id: id)
                 }
+                waiters[key, default: [:]][id] = (continuation, timer)
             }
         } onCancel: {
             Task { [weak self] in await self?.expire(key: key, id: id) }
@@ -39,6 +44,8 @@ public actor NotificationHub {
     }
 
     private func expire(key: String, id: UUID) {
-        waiters[key]?.removeValue(forKey: id)?.resume(returning: false)
+        guard let waiter = waiters[key]?.removeValue(forKey: id) else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume(returning: false)
     }
 }
