@@ -4,8 +4,8 @@ import Logging
 /// The one way a tenant handler calls the language model. Every call, answered or not, is one row
 /// in the workspace's `ai_calls` (purpose, provider, model, tokens in and out, latency, cost in
 /// micro-USD, who asked). Without a configured provider every call is 503
-/// `provider_not_configured`; a provider failure is 502 `provider_error`; a reply that is not
-/// what was asked for is 502 `provider_malformed_output` — never a 500.
+/// `provider_not_configured`; a provider that refuses or fails is 502 `provider_error`; a reply that
+/// is not its wire format, or not what was asked for, is 502 `provider_malformed_output` — never a 500.
 ///
 ///     let ai = MeteredLanguageModel(languageModel, context)
 ///     let reply = try await ai.complete(purpose: "channel.summarize", system: "Summarise…", user: transcript)
@@ -73,10 +73,14 @@ public struct MeteredLanguageModel: Sendable {
         } catch {
             let elapsed = ContinuousClock.now - started
             let latency = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let unreadable = if case .malformedResponse = error { true } else { false }
             try await record(purpose, model: model, usage: LanguageModelUsage(
-                inputTokens: 0, outputTokens: 0, latencyMilliseconds: latency, model: model.model, costMicroUSD: nil), status: "failed", error: "\(error)")
+                inputTokens: 0, outputTokens: 0, latencyMilliseconds: latency, model: model.model, costMicroUSD: nil),
+                status: unreadable ? "malformed_output" : "failed", error: "\(error)")
             context.logger.warning("language model call failed", metadata: ["purpose": "\(purpose)", "error": "\(error)"])
-            throw AppError(.badGateway, code: Self.providerFailed.code, message: "The AI provider failed to answer: \(Self.clip("\(error)", 300))")
+            throw unreadable
+                ? AppError(.badGateway, code: Self.malformedOutput.code, message: "The AI provider's answer could not be read: \(Self.clip("\(error)", 300))")
+                : AppError(.badGateway, code: Self.providerFailed.code, message: "The AI provider failed to answer: \(Self.clip("\(error)", 300))")
         }
         let value: T
         do {
