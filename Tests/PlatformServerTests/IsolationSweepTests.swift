@@ -30,14 +30,29 @@ import Testing
         ], headers: owner.headers()))
         let history = try #require(await client.request(.get, "/api/v1/records/\(record)/history", headers: owner.headers())
             .json["items"]?.arrayValue?.last?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let contact = try id(await client.request(.post, "/api/v1/crm/contacts", json: ["full_name": "Secret Contact"], headers: owner.headers()))
+        // Last contacted 60 days ago: the follow-up rule raises an insight when insights are read.
+        _ = try await client.request(.post, "/api/v1/crm/interactions", json: [
+            "contact_id": .string(contact.uuidString), "interaction_type": "call", "occurred_at": .string(ISO8601.string(Date().addingTimeInterval(-60 * 86_400))),
+        ], headers: owner.headers())
+        let task = try id(await client.request(.post, "/api/v1/crm/tasks", json: ["contact_id": .string(contact.uuidString), "title": "secret task"],
+                                               headers: owner.headers()))
+        let relationship = try id(await client.request(.post, "/api/v1/crm/relationships", json: [
+            "source_type": "contact", "source_id": .string(contact.uuidString), "target_type": "record", "target_id": .string(record.uuidString),
+            "relationship_type": "owns",
+        ], headers: owner.headers()))
+        let proposal = try id(await client.request(.post, "/api/v1/crm/proposals", json: ["contact": ["full_name": "Secret Proposal"]], headers: owner.headers()))
+        let insight = try #require(await client.request(.get, "/api/v1/crm/insights", headers: owner.headers())
+            .json["items"]?[0]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)), "seeding: no insight")
         return [
+            "contact_id": contact, "entity_id": contact, "task_id": task, "relationship_id": relationship, "proposal_id": proposal, "insight_id": insight,
             "view_id": view, "history_id": history, "pipeline_id": pipeline,
             "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "team_id": team, "workspace_id": owner.workspaceID, "user_id": owner.userID,
         ]
     }
 
     /// Values for the parameters that are words, not ids.
-    static let words = ["role": "member", "permission": "can_create_record"]
+    static let words = ["role": "member", "permission": "can_create_record", "entity_type": "contact"]
 
     func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
         var path = operation.path
