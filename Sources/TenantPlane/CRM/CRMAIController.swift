@@ -95,10 +95,7 @@ struct CRMAIController {
                     """, logger: context.logger)
             }
             let ai = try Self.configured(model, context)
-            guard !contacts.isEmpty else {
-                return FollowUpSuggestions(suggestions: [], reviewed: 0, usage: AIUsage(LanguageModelReply(text: "", usage: LanguageModelUsage(
-                    inputTokens: 0, outputTokens: 0, latencyMilliseconds: 0, model: "none", costMicroUSD: 0))))
-            }
+            guard !contacts.isEmpty else { return FollowUpSuggestions(suggestions: [], reviewed: 0, usage: nil) }
             let (answer, reply) = try await CRMAssistant(ai: ai).followUps(contacts, limit: limit)
             let byID = Dictionary(uniqueKeysWithValues: contacts.map { ($0.id, $0) })
             var seen = Set<UUID>()

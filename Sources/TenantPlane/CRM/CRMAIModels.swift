@@ -212,7 +212,8 @@ struct FollowUpSuggestions: APIModel {
     let suggestions: [Suggestion]
     /// How many contacts the model reviewed.
     let reviewed: Int
-    let usage: AIUsage
+    /// Nil when there was no contact to review (and so no call).
+    let usage: AIUsage?
 
     static let example = FollowUpSuggestions(suggestions: [.example], reviewed: 12, usage: .example)
 }
