@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "PlatformServer",
             dependencies: [
-                "PlatformCore", "PlatformAuth", "Migrator", "ControlPlane", "TenantPlane",
+                "PlatformCore", "PlatformAuth", "Migrator", "ControlPlane", "TenantPlane", "VisibilityEngine",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,6 +118,7 @@ let package = Package(
             dependencies: [
                 "PlatformServer", "PlatformMail",
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -147,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "VisibilityEngineTests",
             dependencies: [
-                "VisibilityEngine",
+                "VisibilityEngine", "PlatformTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -185,6 +185,9 @@ struct SchemaMigrator: Sendable {
         }
     }
 
+    /// Waits for the schema's lock. The row is read: a wait cut short by `lock_timeout` is an error
+    /// in the result, and unread it would surface only as the next statement's "transaction is
+    /// aborted" (25P02), which `retrying` does not know, instead of the 55P03 it retries.
     private func lock(_ schema: SchemaName, on connection: PostgresConnection, transactionScoped: Bool) async throws {
         let key = Self.lockKey(schema)
         if transactionScoped {

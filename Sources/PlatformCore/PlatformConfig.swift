@@ -31,6 +31,9 @@ public struct PlatformConfig: Sendable {
     public var mail: MailSettings
     /// `CLERK_SECRET`: what `X-Clerk-Secret` must be; unset, the Clerk check answers 404.
     public var clerkSecret: String?
+    /// `AI_PROVIDER` and its settings: the language model behind the AI features; nil, they answer
+    /// 503 `provider_not_configured` and everything else works without them.
+    public var ai: AISettings?
 
     public init(
         database: DatabaseURL,
@@ -50,7 +53,8 @@ public struct PlatformConfig: Sendable {
         publicURL: String? = nil,
         dataDirectory: URL = URL(filePath: FileManager.default.currentDirectoryPath).appending(path: ".data"),
         mail: MailSettings? = nil,
-        clerkSecret: String? = nil
+        clerkSecret: String? = nil,
+        ai: AISettings? = nil
     ) {
         self.database = database
         self.tenantDatabaseOverride = tenantDatabase
@@ -70,17 +74,20 @@ public struct PlatformConfig: Sendable {
         self.dataDirectory = dataDirectory
         self.mail = mail ?? MailSettings(directory: dataDirectory.appending(path: "mail"))
         self.clerkSecret = clerkSecret
+        self.ai = ai
     }
 
     /// Where uploaded files (avatars) are kept.
     public var filesDirectory: URL { dataDirectory.appending(path: "files") }
 
     /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
-    /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, failing with every missing name at once.
+    /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, and `AI_PROVIDER` with
+    /// `AI_MODEL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
         var missing: [String] = []
         if environment["DATABASE_URL"] == nil { missing.append("DATABASE_URL") }
         if environment["JWT_SECRET"] == nil { missing.append("JWT_SECRET") }
+        let ai = try AISettings.fromEnvironment(environment, missing: &missing)
         guard missing.isEmpty, let url = environment["DATABASE_URL"], let secret = environment["JWT_SECRET"] else {
             throw ConfigError.missing(missing)
         }
@@ -115,7 +122,8 @@ public struct PlatformConfig: Sendable {
             publicURL: environment["PUBLIC_URL"].map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
             dataDirectory: dataDirectory,
             mail: mail,
-            clerkSecret: environment["CLERK_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+            clerkSecret: environment["CLERK_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
+            ai: ai
         )
     }
 }
@@ -166,5 +174,55 @@ public struct MailSettings: Sendable, Equatable {
         self.from = from
         self.pollInterval = pollInterval
         self.retryDelay = retryDelay
+    }
+}
+
+/// The language model the AI features call: an OpenAI-compatible server (OpenAI, vLLM, Ollama,
+/// `platform visibility fake-provider`) or Gemini.
+public struct AISettings: Sendable, Equatable {
+    public enum Provider: String, Sendable, CaseIterable { case openai, gemini }
+
+    public var provider: Provider
+    public var model: String
+    public var apiKey: String
+    /// Nil: the provider's public endpoint.
+    public var baseURL: String?
+    /// Attempts per call (429 and 5xx are retried with backoff).
+    public var maximumAttempts: Int
+    /// Per attempt.
+    public var requestTimeout: Duration
+
+    public init(provider: Provider, model: String? = nil, apiKey: String, baseURL: String? = nil, maximumAttempts: Int = 3,
+                requestTimeout: Duration = .seconds(60)) {
+        self.provider = provider
+        self.model = model ?? Self.defaultModel(provider)
+        self.apiKey = apiKey
+        self.baseURL = baseURL
+        self.maximumAttempts = maximumAttempts
+        self.requestTimeout = requestTimeout
+    }
+
+    public static func defaultModel(_ provider: Provider) -> String {
+        switch provider {
+        case .openai: "gpt-4o-mini"
+        case .gemini: "gemini-2.5-flash"
+        }
+    }
+
+    /// `AI_PROVIDER` (`openai`, `gemini`; unset or `none`: no provider), `AI_MODEL`, and the
+    /// provider's key and base URL (`OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`).
+    static func fromEnvironment(_ environment: [String: String], missing: inout [String]) throws -> AISettings? {
+        guard let raw = environment["AI_PROVIDER"], !raw.isEmpty, raw != "none" else { return nil }
+        guard let provider = Provider(rawValue: raw.lowercased()) else {
+            throw ConfigError.invalid("AI_PROVIDER", "expected openai, gemini or none")
+        }
+        let keyName = provider == .openai ? "OPENAI_API_KEY" : "GEMINI_API_KEY"
+        guard let key = environment[keyName], !key.isEmpty else {
+            missing.append(keyName)
+            return nil
+        }
+        let model = environment["AI_MODEL"].flatMap { $0.isEmpty ? nil : $0 }
+        let baseURL = environment[provider == .openai ? "OPENAI_BASE_URL" : "GEMINI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        return AISettings(provider: provider, model: model, apiKey: key, baseURL: baseURL)
     }
 }

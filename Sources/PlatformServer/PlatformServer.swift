@@ -69,7 +69,9 @@ public enum PlatformServer {
             tenantVersion: migrator.latestTenantVersion, control: client))
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
-        if parts.contains(.tenantAPI) { TenantPlane(config: config, hub: hub).addRoutes(to: routes) }
+        if parts.contains(.tenantAPI) {
+            TenantPlane(config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai)).addRoutes(to: routes)
+        }
         let document = try OpenAPIDocument.build(routes.operations)
         try documentBox.publish(document)
 

@@ -5,12 +5,16 @@ import PlatformCore
 public struct TenantPlane: Sendable {
     let files: ChannelFiles
     let stream: ChannelStream
+    /// The language model the AI features call (CRM helpers, channel summaries), metered per
+    /// workspace through `MeteredLanguageModel`; nil when the server has none configured.
+    let languageModel: (any LanguageModel)?
 
     /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
-    public init(config: PlatformConfig, hub: NotificationHub) {
+    public init(config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil) {
         files = ChannelFiles(
             storage: LocalFileStorage(root: config.filesDirectory), signer: URLSigner(secret: config.jwtSecret), publicURL: config.publicURL)
         stream = ChannelStream(hub: hub, feed: ChannelFeed(hub: hub), heartbeat: config.sseHeartbeat)
+        self.languageModel = languageModel
     }
 
     /// The housekeeping the job worker runs in every workspace once a day.
@@ -26,6 +30,10 @@ public struct TenantPlane: Sendable {
         MapController().addRoutes(to: routes)
         PermissionController().addRoutes(to: routes)
         TeamController().addRoutes(to: routes)
+        ContactController(languageModel: languageModel).addRoutes(to: routes)
+        RelationshipController().addRoutes(to: routes)
+        ProposalController().addRoutes(to: routes)
+        CRMAIController(languageModel: languageModel).addRoutes(to: routes)
         ChannelController(files: files).addRoutes(to: routes)
         ChannelMessageController().addRoutes(to: routes)
         ChannelWorkController().addRoutes(to: routes)

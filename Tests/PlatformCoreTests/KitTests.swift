@@ -45,7 +45,7 @@ import Testing
     @Test(arguments: [
         ("owner", "nope", "owner"), ("stage", "maybe", "stage"), ("archived", "perhaps", "archived"),
         ("since", "yesterday", "since"), ("ids", "x,y", "ids"), ("score", "NaN", "score"), ("limit", "-1", "limit"),
-        ("page", "0", "page"), ("offset", "a", "offset"),
+        ("page", "0", "page"), ("offset", "a", "offset"), ("tags", "a,b\0c", "tags"),
     ])
     func malformedParametersAreA400NamingThem(name: String, value: String, named: String) throws {
         let error = #expect(throws: AppError.self) { try decode([(name, value)]) }

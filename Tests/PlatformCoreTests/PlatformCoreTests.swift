@@ -89,3 +89,20 @@ import Testing
     ])
     #expect(absolute.mail.directory.path == "/var/lib/platform/mail")
 }
+
+@Test func theAIProviderIsConfiguredByEnvironment() throws {
+    let base = ["DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "JWT_SECRET": String(repeating: "s", count: 40)]
+    #expect(try PlatformConfig.fromEnvironment(base).ai == nil)
+    #expect(try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "none"]) { $1 }).ai == nil)
+    let openai = try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "openai", "OPENAI_API_KEY": "sk-1", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"]) { $1 }).ai
+    #expect(openai == AISettings(provider: .openai, model: "gpt-4o-mini", apiKey: "sk-1", baseURL: "http://127.0.0.1:9/v1"))
+    let gemini = try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "gemini", "GEMINI_API_KEY": "g-1", "AI_MODEL": "gemini-2.5-pro"]) { $1 }).ai
+    #expect(gemini?.provider == .gemini && gemini?.model == "gemini-2.5-pro" && gemini?.baseURL == nil)
+    do {
+        _ = try PlatformConfig.fromEnvironment(["AI_PROVIDER": "openai"])
+        Issue.record("a provider without its key must not start")
+    } catch {
+        #expect("\(error)".contains("OPENAI_API_KEY") && "\(error)".contains("DATABASE_URL"), "every missing name at once: \(error)")
+    }
+    #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "clippy"]) { $1 }) }
+}

@@ -32,18 +32,33 @@ import Testing
             .json["items"]?.arrayValue?.last?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
         let channel = try id(await client.request(.post, "/api/v1/channels", json: ["name": "secret channel", "type": "private"], headers: owner.headers()))
         let message = try id(await client.request(.post, "/api/v1/channels/\(channel)/messages", json: ["body": "secret"], headers: owner.headers()))
-        let task = try id(await client.request(.post, "/api/v1/channels/\(channel)/tasks", json: ["title": "secret task"], headers: owner.headers()))
+        let channelTask = try id(await client.request(.post, "/api/v1/channels/\(channel)/tasks", json: ["title": "secret task"], headers: owner.headers()))
         let file = try id(await client.upload("/api/v1/channels/\(channel)/files", file: Array("secret notes".utf8), filename: "notes.txt", headers: owner.headers()))
         _ = try await client.request(.post, "/api/v1/channels/\(channel)/records", json: ["record_ids": [.string(record.uuidString)]], headers: owner.headers())
+        let contact = try id(await client.request(.post, "/api/v1/crm/contacts", json: ["full_name": "Secret Contact"], headers: owner.headers()))
+        // Last contacted 60 days ago: the follow-up rule raises an insight when insights are read.
+        _ = try await client.request(.post, "/api/v1/crm/interactions", json: [
+            "contact_id": .string(contact.uuidString), "interaction_type": "call", "occurred_at": .string(ISO8601.string(Date().addingTimeInterval(-60 * 86_400))),
+        ], headers: owner.headers())
+        let task = try id(await client.request(.post, "/api/v1/crm/tasks", json: ["contact_id": .string(contact.uuidString), "title": "secret task"],
+                                               headers: owner.headers()))
+        let relationship = try id(await client.request(.post, "/api/v1/crm/relationships", json: [
+            "source_type": "contact", "source_id": .string(contact.uuidString), "target_type": "record", "target_id": .string(record.uuidString),
+            "relationship_type": "owns",
+        ], headers: owner.headers()))
+        let proposal = try id(await client.request(.post, "/api/v1/crm/proposals", json: ["contact": ["full_name": "Secret Proposal"]], headers: owner.headers()))
+        let insight = try #require(await client.request(.get, "/api/v1/crm/insights", headers: owner.headers())
+            .json["items"]?[0]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)), "seeding: no insight")
         return [
-            "channel_id": channel, "message_id": message, "task_id": task, "file_id": file,
+            "channel_id": channel, "message_id": message, "channel_task_id": channelTask, "file_id": file,
+            "contact_id": contact, "entity_id": contact, "task_id": task, "relationship_id": relationship, "proposal_id": proposal, "insight_id": insight,
             "view_id": view, "history_id": history, "pipeline_id": pipeline,
             "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "team_id": team, "workspace_id": owner.workspaceID, "user_id": owner.userID,
         ]
     }
 
     /// Values for the parameters that are words, not ids.
-    static let words = ["role": "member", "permission": "can_create_record"]
+    static let words = ["role": "member", "permission": "can_create_record", "entity_type": "contact"]
 
     func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
         var path = operation.path
@@ -52,7 +67,9 @@ import Testing
         if let recordset = ids["recordset_id"] { path = path.replacingOccurrences(of: "{recordset_slug}", with: recordset.uuidString.lowercased()) }
         if let channel = ids["channel_id"] { path = path.replacingOccurrences(of: "{channel_slug}", with: channel.uuidString.lowercased()) }
         for name in operation.pathParameters where Self.words[name] == nil && !name.hasSuffix("_slug") {
-            let id = try #require(ids[name], "\(operation.method) \(operation.path): the sweep has no seed for {\(name)}; add one to seed()")
+            // Channel tasks and CRM tasks share the parameter's name.
+            let seed = name == "task_id" && operation.path.hasPrefix("/api/v1/channels/") ? "channel_task_id" : name
+            let id = try #require(ids[seed], "\(operation.method) \(operation.path): the sweep has no seed for {\(name)}; add one to seed()")
             path = path.replacingOccurrences(of: "{\(name)}", with: id.uuidString.lowercased())
         }
         return path

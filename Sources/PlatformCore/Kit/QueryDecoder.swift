@@ -92,6 +92,9 @@ enum QueryValue {
     static func decode<T: Decodable>(_ type: T.Type, name: String, raw: [String], values: [String: [String]], codingPath: [any CodingKey]) throws -> T {
         func invalid(_ expected: String) -> AppError { .invalidQuery("The query parameter \(name) must be \(expected).") }
         let text = raw.last ?? ""
+        // PostgreSQL text cannot hold NUL: refused here, it is a 400 naming the parameter rather
+        // than whatever the database says when it is bound.
+        guard !raw.contains(where: { $0.unicodeScalars.contains("\0") }) else { throw invalid("free of NUL characters") }
         switch T.self {
         case is String.Type: return text as! T
         case is UUID.Type:

@@ -36,6 +36,17 @@ public enum PermissionCatalog {
         .init(name: "can_edit_channel", resource: "channel", description: "Change the channels one administers, their members and grants", defaultRole: .member),
         .init(name: "can_delete_channel", resource: "channel", description: "Delete the channels one administers", defaultRole: .member),
         .init(name: "can_post_message", resource: "channel", description: "Post, edit and delete one's messages, tasks, records and files in channels", defaultRole: .member),
+        .init(name: "can_view_contact", resource: "contact",
+              description: "See CRM contacts and everything about them: interactions, tasks, relationships, proposals, insights, the dashboard",
+              defaultRole: .viewer),
+        .init(name: "can_create_contact", resource: "contact", description: "Create contacts (or approve proposed ones) and propose contacts",
+              defaultRole: .member),
+        .init(name: "can_edit_contact", resource: "contact",
+              description: "Edit contacts, log interactions, manage CRM tasks and relationships, act on insights, merge or reject proposals",
+              defaultRole: .member),
+        .init(name: "can_delete_contact", resource: "contact", description: "Archive contacts or delete them for good", defaultRole: .admin),
+        .init(name: "can_use_ai", resource: "ai", description: "Ask the AI provider (CRM analysis, drafts, discovery, follow-ups); every call is metered",
+              defaultRole: .member),
     ]
 
     public static let names: Set<String> = Set(all.map(\.name))

@@ -4,27 +4,36 @@ import NIOHTTP1
 import NIOPosix
 
 /// A real HTTP server on 127.0.0.1 with an ephemeral port, answering from a closure that
-/// receives the 0-based request number, so tests can script "429, then success".
-final class StubHTTPServer: @unchecked Sendable {
-    struct Request: Sendable {
-        let method: String
-        let uri: String
-        let headers: [String: String]
-        let body: Data
+/// receives the 0-based request number, so tests can script "429, then success". Tests of the
+/// provider adapters and of the AI features point a provider's base URL at it.
+public final class StubHTTPServer: @unchecked Sendable {
+    public struct Request: Sendable {
+        public let method: String
+        public let uri: String
+        /// Header names lower-cased.
+        public let headers: [String: String]
+        public let body: Data
     }
 
-    struct Response: Sendable {
-        var status: Int
-        var headers: [(String, String)] = []
-        var body: String
-        var delay: TimeAmount = .zero
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [(String, String)] = []
+        public var body: String
+        public var delay: TimeAmount = .zero
 
-        static func json(_ body: String, status: Int = 200, headers: [(String, String)] = []) -> Response {
+        public init(status: Int, headers: [(String, String)] = [], body: String, delay: TimeAmount = .zero) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+        }
+
+        public static func json(_ body: String, status: Int = 200, headers: [(String, String)] = []) -> Response {
             Response(status: status, headers: [("Content-Type", "application/json")] + headers, body: body)
         }
     }
 
-    typealias Responder = @Sendable (_ requestNumber: Int, _ request: Request) -> Response
+    public typealias Responder = @Sendable (_ requestNumber: Int, _ request: Request) -> Response
 
     private let lock = NSLock()
     private var recorded: [Request] = []
@@ -35,7 +44,7 @@ final class StubHTTPServer: @unchecked Sendable {
         self.responder = responder
     }
 
-    static func start(_ responder: @escaping Responder) async throws -> StubHTTPServer {
+    public static func start(_ responder: @escaping Responder) async throws -> StubHTTPServer {
         let server = StubHTTPServer(responder: responder)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -50,11 +59,11 @@ final class StubHTTPServer: @unchecked Sendable {
         return server
     }
 
-    var baseURL: String { "http://127.0.0.1:\(channel?.localAddress?.port ?? 0)" }
+    public var baseURL: String { "http://127.0.0.1:\(channel?.localAddress?.port ?? 0)" }
 
-    var requests: [Request] { lock.withLock { recorded } }
+    public var requests: [Request] { lock.withLock { recorded } }
 
-    func shutdown() async throws {
+    public func shutdown() async throws {
         try await channel?.close()
     }
 
