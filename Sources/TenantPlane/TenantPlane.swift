@@ -35,7 +35,7 @@ public struct TenantPlane: Sendable {
         ProposalController().addRoutes(to: routes)
         CRMAIController(languageModel: languageModel).addRoutes(to: routes)
         ChannelController(files: files).addRoutes(to: routes)
-        ChannelMessageController().addRoutes(to: routes)
+        ChannelMessageController(languageModel: languageModel).addRoutes(to: routes)
         ChannelWorkController().addRoutes(to: routes)
         ChannelFileController(files: files).addRoutes(to: routes)
         stream.addRoutes(to: routes)

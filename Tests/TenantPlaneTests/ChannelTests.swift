@@ -251,6 +251,41 @@ import Testing
         }
     }
 
+    @Test func summariesGoThroughTheMeteredLanguageModel() async throws {
+        let server = try await StubHTTPServer.start { _, request in
+            guard let sent = CRMAITests.sent(request), sent.system.contains("team's chat channel") else { return .json(#"{"error":{"message":"?"}}"#, status: 400) }
+            // The transcript names the authors and the messages, oldest first.
+            let lines = sent.user.split(separator: "\n").filter { $0.hasPrefix("[") }
+            return .json(CRMAITests.completion("\(lines.count) messages; first: \(lines.first.map { $0.split(separator: ": ").last ?? "" } ?? "")", promptTokens: 300, completionTokens: 40))
+        }
+        defer { Task { try await server.shutdown() } }
+        try await TestPlatform.run { client, platform in
+            let owner = try await platform.account(.alice, via: client)
+            _ = try await client.request(.post, "/api/v1/channels", json: ["name": "plain"], headers: owner.headers())
+            let only = try #require(try await client.request(.post, "/api/v1/channels/plain/messages", json: ["body": "x"], headers: owner.headers()).json["id"]?.stringValue)
+            let none = try await client.request(.post, "/api/v1/channels/plain/messages/\(only)/summarize?direction=above", headers: owner.headers())
+            #expect(none.status == .serviceUnavailable && none.errorCode == "provider_not_configured")
+            #expect(try await client.request(.post, "/api/v1/channels/plain/messages/\(UUID())/summarize?direction=above", headers: owner.headers())
+                .errorCode == "message_not_found", "the message is looked for first")
+        }
+        try await TestPlatform.run(configure: CRMAITests.configure(server.baseURL + "/v1")) { client, platform in
+            let owner = try await platform.account(.alice, via: client)
+            _ = try await client.request(.post, "/api/v1/channels", json: ["name": "talk"], headers: owner.headers())
+            var ids: [String] = []
+            for n in 0..<6 {
+                ids.append(try #require(try await client.request(.post, "/api/v1/channels/talk/messages", json: ["body": .string("m\(n)")], headers: owner.headers()).json["id"]?.stringValue))
+            }
+            let summary = try await client.request(.post, "/api/v1/channels/talk/messages/\(ids[5])/summarize?direction=above&limit=3", headers: owner.headers())
+            #expect(summary.json["summary"] == "3 messages; first: m2", "the three nearest, oldest first")
+            #expect(summary.json["message_count"]?.intValue == 3 && summary.json["from_message_id"]?.stringValue == ids[2] && summary.json["to_message_id"]?.stringValue == ids[4])
+            #expect(try await client.request(.post, "/api/v1/channels/talk/messages/\(ids[5])/summarize?direction=below", headers: owner.headers())
+                .errorCode == "nothing_to_summarize")
+            #expect(try await client.request(.post, "/api/v1/channels/talk/messages/\(ids[5])/summarize", headers: owner.headers()).status == .unprocessableContent)
+            let calls = try await platform.aiCalls(in: owner.workspaceID)
+            #expect(calls.count == 1 && calls[0]["purpose"] == "channel_summary" && calls[0]["input_tokens"] == "300" && calls[0]["output_tokens"] == "40")
+        }
+    }
+
     /// The caller's member id in `workspace`'s owner's workspace.
     func memberID(_ client: any TestClientProtocol, _ account: TestAccount, _ owner: TestAccount) async throws -> String {
         try #require(try await client.request(.get, "/api/v1/members/me", headers: account.headers(workspace: owner.workspaceID)).json["id"]?.stringValue)

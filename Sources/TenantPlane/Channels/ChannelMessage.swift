@@ -113,6 +113,14 @@ struct ChannelMessage: APIModel, TableRow {
     struct Summarize: QueryParameters {
         let direction: Direction?
         let limit: Int?
+
+        func checked() throws -> (direction: Direction, limit: Int) {
+            var check = Validation()
+            check.require(direction != nil, "direction", "is required: above or below")
+            check.require((1...200).contains(limit ?? 100), "limit", "must be 1 to 200")
+            try check.finish("The summary request is invalid.")
+            return (direction!, limit ?? 100)
+        }
     }
 }
 

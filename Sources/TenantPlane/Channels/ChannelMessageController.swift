@@ -4,6 +4,9 @@ import PlatformCore
 /// `/channels/{channel_slug}/messages`: the timeline, cursor-paged by `(created_at, id)`, and the
 /// squashes that fold a stretch of it into a summary.
 struct ChannelMessageController {
+    let languageModel: (any LanguageModel)?
+
+    static let summarizer = Permission.named("can_use_ai", scope: "channels:write")
     static let notFound = ChannelController.notFound
     static let messageNotFound = ErrorCase(ChannelRepository.messageNotFound)
 
@@ -36,7 +39,17 @@ struct ChannelMessageController {
         .get, "/api/v1/channels/{channel_slug}/messages/{message_id}/squashed", "The messages a summary replaced, oldest first",
         returns: ChannelMessageList.self, errors: [notFound, ErrorCase(ChannelTimeline.notSummary)])
 
+    static let summarize = Endpoint(
+        .post, "/api/v1/channels/{channel_slug}/messages/{message_id}/summarize",
+        "An AI summary of the messages above (older) or below (newer) one (`limit`, default 100, at most 200); metered",
+        query: ChannelMessage.Summarize.self, returns: MessageSummary.self,
+        errors: [notFound, messageNotFound, ErrorCase(ChannelTimeline.nothingToSummarize), .validation] + MeteredLanguageModel.errors)
+
     func addRoutes(to routes: RouteTable) {
+        let model = languageModel
+        routes.tenant(Self.summarize, Self.summarizer) { input, context in
+            try await ChannelTimeline(context).summarize(input.channel, input.id("message_id"), input.query, with: MeteredLanguageModel(model, context))
+        }
         let view = ChannelController.view, post = ChannelController.post
         routes.tenant(Self.list, view) { input, context in try await ChannelTimeline(context).page(input.channel, input.query) }
         routes.tenant(Self.post, post) { input, context in try await ChannelTimeline(context).post(input.channel, input.body) }

@@ -154,12 +154,29 @@ struct ChannelTimeline {
         return items
     }
 
-    /// Up to `limit` live messages on one side of `reference`, oldest first (for a summary).
-    func stretch(_ key: ChannelKey, _ reference: UUID, _ direction: ChannelMessage.Direction, limit: Int) async throws -> [ChannelMessage] {
+    static let nothingToSummarize = AppError.conflict("nothing_to_summarize", "No messages lie in that direction.")
+
+    /// The model's summary of up to `limit` live messages on one side of `reference` (the nearest
+    /// ones), in the order they were written. Nothing is stored but the metered call.
+    func summarize(_ key: ChannelKey, _ reference: UUID, _ request: ChannelMessage.Summarize, with ai: MeteredLanguageModel) async throws -> MessageSummary {
         let channel = try await channels.require(key).channel
+        guard try await live(reference, in: channel.id) else { throw ChannelRepository.messageNotFound }
+        let (direction, limit) = try request.checked()
+        guard ai.isConfigured else { throw MeteredLanguageModel.notConfigured }
         let cursor = CursorQuery(direction == .above ? .before(reference) : .after(reference), limit: limit)
-        let page = try await page(.id(channel.id), cursor)
-        return page.items
+        let messages = try await page(.id(channel.id), cursor).items
+        guard let first = messages.first, let last = messages.last else { throw Self.nothingToSummarize }
+        let transcript = messages.map { "[\(ISO8601.string($0.createdAt))] \($0.authorName ?? "someone"): \($0.body)" }.joined(separator: "\n")
+        let reply = try await ai.complete(
+            purpose: "channel_summary",
+            system: """
+                You summarise a stretch of a team's chat channel for someone who missed it. In at most eight sentences of plain \
+                prose, say what was discussed, what was decided, which questions are open and who is to do what. Do not invent anything.
+                """,
+            user: "Channel: \(channel.name)\n\n\(transcript)")
+        let summary = reply.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !summary.isEmpty else { throw MeteredLanguageModel.malformedOutput }
+        return MessageSummary(summary: summary, messageCount: messages.count, fromMessageID: first.id, toMessageID: last.id)
     }
 }
 
