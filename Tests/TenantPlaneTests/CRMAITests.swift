@@ -8,7 +8,7 @@ import Testing
 /// The AI side of the CRM through the one provider interface: 503 without a provider, the real
 /// OpenAI (and Gemini) wire format against a local server, metering of every call, and 502 for
 /// answers that cannot be used.
-@Suite struct CRMAITests {
+@Suite(.serialized) struct CRMAITests {
     /// A chat completion as OpenAI sends it, its message the given text.
     static func completion(_ content: String, promptTokens: Int = 1000, completionTokens: Int = 200) -> String {
         let body: JSONValue = [

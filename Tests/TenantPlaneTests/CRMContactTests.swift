@@ -7,7 +7,7 @@ import Testing
 
 /// Contacts (§2.13): create with the first score and follow-up task, every filter and sort,
 /// the detail with related data, archive and permanent delete, and who may do what.
-@Suite struct CRMContactTests {
+@Suite(.serialized) struct CRMContactTests {
     @Test func createFilterSortAndDetail() async throws {
         try await TestPlatform.run { client, platform in
             let owner = try await platform.account(.alice, via: client)

@@ -40,7 +40,7 @@ import Testing
 }
 
 /// Interactions, tasks, relationships, proposals, insights and the dashboard, over HTTP.
-@Suite struct CRMWorkflowTests {
+@Suite(.serialized) struct CRMWorkflowTests {
     @Test func loggingAnInteractionAppliesTheFormula() async throws {
         try await TestPlatform.run { client, platform in
             let owner = try await platform.account(.alice, via: client)
