@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PlatformServer
 import PlatformTesting
 import TenantPlane
+import Synchronization
 import Testing
 
 /// Channels under concurrency and over live streams: cursors that neither skip nor repeat while
@@ -154,8 +155,14 @@ import Testing
             #expect(resumed.events.compactMap(\.id) == ["4", "5", "6"])
 
             // Live: connected first, then posts arrive as they are made.
-            let live = Task { try await SSEReader.read(url, lastEventID: "6", headers: member, timeout: .seconds(10)) { $0.events.count >= 2 } }
-            try await Task.sleep(for: .milliseconds(500))
+            let liveOpen = Flag()
+            let live = Task {
+                try await SSEReader.read(url, lastEventID: "6", headers: member, timeout: .seconds(30)) { read in
+                    if read.comments > 0 { liveOpen.set() }
+                    return read.events.count >= 2
+                }
+            }
+            try await liveOpen.wait()
             _ = try await client.request(.post, "/api/v1/channels/live/messages", json: ["body": "three"], headers: owner)
             try await Task.sleep(for: .milliseconds(200))
             _ = try await client.request(.post, "/api/v1/channels/live/messages", json: ["body": "four"], headers: owner)
@@ -173,11 +180,32 @@ import Testing
             #expect(stale.events.first?.event == "reset" && stale.events.first?.id == "8")
 
             // Removing the reader's access ends their stream.
-            let doomed = Task { try await SSEReader.read(url, lastEventID: "8", headers: member, timeout: .seconds(10)) }
-            try await Task.sleep(for: .milliseconds(500))
+            let doomedOpen = Flag()
+            let doomed = Task {
+                try await SSEReader.read(url, lastEventID: "8", headers: member, timeout: .seconds(30)) { read in
+                    if read.comments > 0 { doomedOpen.set() }
+                    return false
+                }
+            }
+            try await doomedOpen.wait()
             #expect(try await client.request(.delete, "/api/v1/channels/live/access/members/\(carolID)", headers: owner).status == .noContent)
             let ended = try await doomed.value
             #expect(ended.events.map { $0.event ?? "" } == ["members.changed"], "the stream ends after telling of the change")
+        }
+    }
+}
+
+/// Set once by a synchronous callback (an SSE reader's), awaited by the test.
+final class Flag: Sendable {
+    private let isSet = Mutex(false)
+
+    func set() { isSet.withLock { $0 = true } }
+
+    func wait(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !isSet.withLock({ $0 }) {
+            guard ContinuousClock.now < deadline else { throw TestFailure("the stream did not open within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 }

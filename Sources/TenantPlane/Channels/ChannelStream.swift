@@ -28,6 +28,8 @@ struct ChannelStream: Sendable {
             let key = ChannelEvent.key(workspace: context.workspaceID, channel: channel.id)
             let body = ResponseBody { writer in
                 try await withGracefulShutdownHandler {
+                    // A first comment tells the reader (and any proxy) the stream is open.
+                    try await writer.write(ByteBuffer(string: ServerSentEvent.comment("connected")))
                     if position.reset { try await writer.write(Self.frame(id: position.seq, event: "reset", data: #"{"reason":"history_expired"}"#)) }
                     do {
                         try await pump(channel.id, key: key, after: position.seq, channels: channels, into: &writer)
