@@ -32,9 +32,12 @@ struct ChannelRepository {
     /// The channel with the caller's standing in it; nil when it does not exist or is hidden.
     func find(_ key: ChannelKey) async throws -> AccessibleChannel? {
         let member = access.isKey ? nil : access.member
+        // Grants matter only to those who do not see everything.
+        let granted: SQLFragment = access.seesAll || member == nil
+            ? "false"
+            : "c.id IN (SELECT g.channel_id FROM \(db.function("member_channel_grants"))(\(member)) g)"
         return try await db.first(AccessibleChannel.self, try """
-            SELECT \(Channel.select(db)), p.joined AS _joined, p.role AS _role,
-                   (\(member)::uuid IS NOT NULL AND c.id IN (SELECT g.channel_id FROM \(db.function("member_channel_grants"))(\(member)) g)) AS _granted
+            SELECT \(Channel.select(db)), p.joined AS _joined, p.role AS _role, \(granted) AS _granted
             FROM \(db.table("channels")) c
             LEFT JOIN \(db.table("channel_members")) p ON p.channel_id = c.id AND p.member_id = \(member)
             WHERE \(key.condition) AND \(access.visible(in: db))
