@@ -104,8 +104,17 @@ struct JobQueue: Sendable {
     }
 
     /// A worker may start before `platform serve` has migrated the control schema.
+    /// Returns once the jobs tables exist. A database that cannot be reached yet is waited for
+    /// too: a service that threw here would end the whole service group, pools included, and
+    /// leave every request in flight waiting for a connection forever.
     func waitForSchema(logger: Logger) async throws {
-        while try await client.value(Bool.self, "SELECT to_regclass('control.job_events') IS NULL", logger: logger) ?? true {
+        while true {
+            do {
+                if try await client.value(Bool.self, "SELECT to_regclass('control.job_events') IS NOT NULL", logger: logger) == true { return }
+            } catch {
+                if Task.isCancelled { throw error }
+                logger.warning("the jobs schema could not be checked yet", metadata: ["error": "\(String(reflecting: error))"])
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
