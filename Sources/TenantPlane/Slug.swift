@@ -40,3 +40,22 @@ enum Slug {
             """
     }
 }
+
+/// How a path names something addressed by slug: its slug, or (wherever a UUID is given) its id.
+/// Generated slugs never look like UUIDs.
+enum SlugKey: Sendable {
+    case id(UUID)
+    case slug(String)
+
+    init(_ raw: String) {
+        if let id = UUID(uuidString: raw) { self = .id(id) } else { self = .slug(raw.lowercased()) }
+    }
+
+    /// Matches the row aliased `alias` (a recordset `rs`, a channel `c`).
+    func matches(_ alias: SQLFragment) -> SQLFragment {
+        switch self {
+        case .id(let id): "\(alias).id = \(id)"
+        case .slug(let slug): "\(alias).slug = \(slug)"
+        }
+    }
+}

@@ -42,22 +42,16 @@ struct FileController: Sendable {
     let storage: any FileStorage
     let signer: URLSigner
 
-    static let expired = AppError.forbidden("url_expired", "This link has expired; ask for a fresh one.")
-    static let badSignature = AppError.forbidden("invalid_signature", "This link is not valid.")
     static let missing = AppError.notFound("file_not_found", "The file no longer exists.")
 
     static let avatar = Endpoint(
         .get, "/api/v1/files/avatars/{file_id}", "A profile picture, through a signed URL (`exp`, `sig`)", query: SignedURLQuery.self,
-        returns: StoredFile.self, errors: [ErrorCase(expired), ErrorCase(badSignature), ErrorCase(missing)])
+        returns: StoredFile.self, errors: URLSigner.errors + [ErrorCase(missing)])
 
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.avatar) { input, context in
             let id = input.id("file_id")
-            switch signer.verify(path: Self.avatar.url(["file_id": id]), exp: input.query.exp, sig: input.query.sig) {
-            case .valid: break
-            case .expired: throw Self.expired
-            case .invalid: throw Self.badSignature
-            }
+            try signer.check(path: Self.avatar.url(["file_id": id]), exp: input.query.exp, sig: input.query.sig)
             let data = try await storage.get(key: "avatars/\(id.uuidString.lowercased())").orNotFound(Self.missing)
             guard let kind = ImageKind.sniff(data) else { throw Self.missing }
             return StoredFile(data: data, contentType: kind.contentType)

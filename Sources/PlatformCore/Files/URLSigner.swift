@@ -44,6 +44,19 @@ public struct URLSigner: Sendable {
         return now < expiresAt ? .valid : .expired
     }
 
+    public static let expired = AppError.forbidden("url_expired", "This link has expired; ask for a fresh one.")
+    public static let badSignature = AppError.forbidden("invalid_signature", "This link is not valid.")
+    public static let errors = [ErrorCase(expired), ErrorCase(badSignature)]
+
+    /// `verify`, answered as the 403 a link that is not valid deserves.
+    public func check(path: String, exp: String?, sig: String?) throws {
+        switch verify(path: path, exp: exp, sig: sig) {
+        case .valid: return
+        case .expired: throw Self.expired
+        case .invalid: throw Self.badSignature
+        }
+    }
+
     private static func message(path: String, exp: String) -> Data {
         Data("\(path)\n\(exp)".utf8)
     }

@@ -164,23 +164,8 @@ struct Channel: APIModel, TableRow {
     }
 }
 
-/// How a path names a channel: its slug, or its id (a generated slug never looks like a UUID).
-enum ChannelKey: Sendable {
-    case id(UUID)
-    case slug(String)
-
-    init(_ raw: String) {
-        if let id = UUID(uuidString: raw) { self = .id(id) } else { self = .slug(raw.lowercased()) }
-    }
-
-    /// Matches `c`.
-    var condition: SQLFragment {
-        switch self {
-        case .id(let id): "c.id = \(id)"
-        case .slug(let slug): "c.slug = \(slug)"
-        }
-    }
-}
+/// How a path names a channel: its slug, or its id.
+typealias ChannelKey = SlugKey
 
 extension Input {
     var channel: ChannelKey { ChannelKey(parameter("channel_slug")) }

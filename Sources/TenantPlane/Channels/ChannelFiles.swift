@@ -85,14 +85,12 @@ struct ChannelFiles: Sendable {
         for key in keys { try? await storage.delete(key: key) }
     }
 
-    static let expired = AppError.forbidden("url_expired", "This link has expired; ask for a fresh one.")
-    static let badSignature = AppError.forbidden("invalid_signature", "This link is not valid.")
     static let missing = AppError.notFound("file_not_found", "The file no longer exists.")
 
     static let download = Endpoint(
         .get, "/api/v1/files/channels/{workspace_id}/{file_id}/{file_name}",
         "A channel file, through a signed URL (`exp`, `sig`; `download=true` to save rather than show it)",
-        query: SignedDownload.self, returns: DownloadedFile.self, errors: [ErrorCase(expired), ErrorCase(badSignature), ErrorCase(missing)])
+        query: SignedDownload.self, returns: DownloadedFile.self, errors: URLSigner.errors + [ErrorCase(missing)])
 
     struct SignedDownload: QueryParameters {
         let exp: String?
@@ -103,11 +101,7 @@ struct ChannelFiles: Sendable {
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.download) { input, context in
             let (workspace, file, name) = (input.id("workspace_id"), input.id("file_id"), input.parameter("file_name"))
-            switch signer.verify(path: Self.path(workspace: workspace, file: file, name: name), exp: input.query.exp, sig: input.query.sig) {
-            case .valid: break
-            case .expired: throw Self.expired
-            case .invalid: throw Self.badSignature
-            }
+            try signer.check(path: Self.path(workspace: workspace, file: file, name: name), exp: input.query.exp, sig: input.query.sig)
             let data = try await storage.get(key: Self.key(workspace: workspace, file: file)).orNotFound(Self.missing)
             let kind = FileKind.sniff(data, name: name) ?? FileKind(contentType: "application/octet-stream")
             return DownloadedFile(data: data, contentType: kind.contentType, name: name, attachment: input.query.download ?? false)

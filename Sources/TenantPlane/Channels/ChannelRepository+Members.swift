@@ -57,7 +57,7 @@ extension ChannelRepository {
     /// A channel admin adds someone (or changes their role).
     func add(_ key: ChannelKey, _ new: ChannelParticipant.New) async throws -> ChannelParticipant {
         let channel = try await requireManager(key).channel
-        try await requireActiveMember(new.memberID, Self.unknownMember)
+        try await requireActive([new.memberID], Self.unknownMember)
         return try await enrol(channel.id, new.memberID, role: new.role, action: "member.added")
     }
 
@@ -92,13 +92,6 @@ extension ChannelRepository {
             SELECT EXISTS (SELECT 1 FROM left_) OR EXISTS (SELECT 1 FROM dropped), \(writer.notify)
             """, logger: logger)
         return changed ?? false
-    }
-
-    private func requireActiveMember(_ member: UUID, _ error: AppError) async throws {
-        let active = try await db.value(Bool.self, """
-            SELECT EXISTS (SELECT 1 FROM \(db.table("members")) WHERE id = \(member) AND status = 'active')
-            """, logger: logger)
-        guard active == true else { throw error }
     }
 
     // MARK: Grants

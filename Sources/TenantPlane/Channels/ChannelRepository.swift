@@ -40,7 +40,7 @@ struct ChannelRepository {
             SELECT \(Channel.select(db)), p.joined AS _joined, p.role AS _role, \(granted) AS _granted
             FROM \(db.table("channels")) c
             LEFT JOIN \(db.table("channel_members")) p ON p.channel_id = c.id AND p.member_id = \(member)
-            WHERE \(key.condition) AND \(access.visible(in: db))
+            WHERE \(key.matches("c")) AND \(access.visible(in: db))
             """, logger: logger)
     }
 
@@ -87,7 +87,8 @@ struct ChannelRepository {
             """, orderBy: "c.created_at, c.id", page: filter.page, logger: logger)
     }
 
-    private func requireActive(_ members: [UUID], _ error: AppError) async throws {
+    /// Every member named is an active member of the workspace, or `error`.
+    func requireActive(_ members: [UUID], _ error: AppError) async throws {
         guard !members.isEmpty else { return }
         let distinct = Array(Set(members))
         let found = try await db.value(Int.self, """

@@ -29,17 +29,9 @@ struct ChannelWork {
             """, logger: logger)
     }
 
-    private func requireAssignee(_ member: UUID?) async throws {
-        guard let member else { return }
-        let active = try await db.value(Bool.self, """
-            SELECT EXISTS (SELECT 1 FROM \(db.table("members")) WHERE id = \(member) AND status = 'active')
-            """, logger: logger)
-        guard active == true else { throw Self.unknownAssignee }
-    }
-
     func createTask(_ key: ChannelKey, _ new: ChannelTask.New) async throws -> ChannelTask {
         let channel = try await channels.requirePoster(key).channel
-        try await requireAssignee(new.assignedTo)
+        try await channels.requireActive(new.assignedTo.map { [$0] } ?? [], Self.unknownAssignee)
         let id = UUID()
         let status = new.status ?? .todo
         let actor = channels.access.member
@@ -56,7 +48,7 @@ struct ChannelWork {
 
     func updateTask(_ key: ChannelKey, _ id: UUID, _ change: ChannelTask.Change) async throws -> ChannelTask {
         let channel = try await channels.requirePoster(key).channel
-        if case .value(let assignee) = change.assignedTo { try await requireAssignee(assignee) }
+        if case .value(let assignee) = change.assignedTo { try await channels.requireActive([assignee], Self.unknownAssignee) }
         var changes = Assignments()
         changes.set("title", change.title)
         changes.set("description", change.description.clearingTo(""))

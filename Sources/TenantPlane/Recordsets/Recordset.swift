@@ -70,24 +70,8 @@ struct AccessibleRecordset: Row {
     }
 }
 
-/// How a path names a recordset: its slug, or (where the seed uses ids, and wherever a UUID is
-/// given) its id. Generated slugs never look like UUIDs.
-enum RecordsetKey: Sendable {
-    case id(UUID)
-    case slug(String)
-
-    init(_ raw: String) {
-        if let id = UUID(uuidString: raw) { self = .id(id) } else { self = .slug(raw.lowercased()) }
-    }
-
-    /// Matches `rs`.
-    var condition: SQLFragment {
-        switch self {
-        case .id(let id): "rs.id = \(id)"
-        case .slug(let slug): "rs.slug = \(slug)"
-        }
-    }
-}
+/// How a path names a recordset (by slug, or where the seed uses ids, by id).
+typealias RecordsetKey = SlugKey
 
 extension Recordset {
     /// Slugs the API's own paths use.

@@ -71,7 +71,7 @@ struct RecordsetRepository {
         let found = try await db.first(AccessibleRecordset.self, try """
             SELECT rs.*, g.can_view, g.can_create, g.can_edit, g.can_edit_own, g.can_delete, g.can_delete_own, g.can_admin
             FROM \(db.table("recordsets")) rs LEFT JOIN \(access.grantsJoin(db))
-            WHERE \(key.condition) AND rs.deleted_at IS NULL
+            WHERE \(key.matches("rs")) AND rs.deleted_at IS NULL
             """, logger: logger)
         guard let found else { return nil }
         let levels = access.levels(owner: found.recordset.createdBy, granted: found.levels)
@@ -110,7 +110,7 @@ struct RecordsetRepository {
     func restore(_ key: RecordsetKey) async throws -> Recordset {
         try await db.first(Recordset.self, try """
             UPDATE \(db.table("recordsets")) rs SET deleted_at = NULL, is_active = true, updated_at = now()
-            WHERE \(key.condition) AND rs.deleted_at IS NOT NULL
+            WHERE \(key.matches("rs")) AND rs.deleted_at IS NOT NULL
             RETURNING \(Recordset.columns)
             """, logger: logger).orNotFound(Self.notFound)
     }
@@ -118,7 +118,7 @@ struct RecordsetRepository {
     /// Deletes a trashed recordset and everything in it, for good.
     func deletePermanently(_ key: RecordsetKey) async throws {
         guard try await db.execute(try """
-            DELETE FROM \(db.table("recordsets")) rs WHERE \(key.condition) AND rs.deleted_at IS NOT NULL RETURNING id
+            DELETE FROM \(db.table("recordsets")) rs WHERE \(key.matches("rs")) AND rs.deleted_at IS NOT NULL RETURNING id
             """, logger: logger) == 1
         else { throw Self.notFound }
     }
