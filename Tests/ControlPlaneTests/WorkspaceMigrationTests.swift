@@ -29,9 +29,17 @@ import Testing
             #expect(started.status == .accepted)
             let streamURL = try #require(started.json["stream_url"]?.stringValue)
             // The stream is workspace-scoped, so the reader sends credentials like any tenant call.
-            let read = try await SSEReader.read(
-                "http://127.0.0.1:\(try #require(client.port))\(streamURL)", headers: owner.headers(), timeout: .seconds(60))
-            let last = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(read.events.last).data.utf8))
+            // A reader resumes after the last event it saw if the stream ends before the job does
+            // (as an EventSource would); on a loaded machine the job can take a while.
+            var events: [ServerSentEvent] = []
+            for _ in 0..<5 {
+                let read = try await SSEReader.read(
+                    "http://127.0.0.1:\(try #require(client.port))\(streamURL)", lastEventID: events.last?.id, headers: owner.headers(),
+                    timeout: .seconds(120))
+                events += read.events
+                if let data = events.last?.data, data.contains(#""status":"COMPLETED""#) || data.contains(#""status":"FAILED""#) { break }
+            }
+            let last = try JSONDecoder().decode(JSONValue.self, from: Data(try #require(events.last).data.utf8))
             #expect(last["status"] == "COMPLETED")
             #expect(last["result"]?["applied"] == [.string(Self.extraFile)])
 
