@@ -40,6 +40,14 @@ public enum JSONValue: Sendable, Hashable, Codable, PostgresCodable {
         }
     }
 
+    public init<D: PostgresJSONDecoder>(from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<D>) throws {
+        self = try JSONParser.column(&buffer, type: type, format: format)
+    }
+
+    public func encode<E: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<E>) throws {
+        try JSONParser.write(self, into: &buffer)
+    }
+
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }
         return nil
@@ -54,12 +62,12 @@ public enum JSONValue: Sendable, Hashable, Codable, PostgresCodable {
 extension JSONValue {
     /// Any `Encodable` value as JSON (job payloads and results are stored as `jsonb`).
     public init(encoding value: some Encodable) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder.platform.encode(value))
+        self = try JSONParser.parse(JSONWriter.encode(value))
     }
 
     /// This JSON read back as a `Decodable` type.
     public func decoded<T: Decodable>(as type: T.Type) throws -> T {
-        try JSONDecoder.platform.decode(T.self, from: JSONEncoder.platform.encode(self))
+        try JSONDecoder.platform.decode(T.self, from: JSONWriter.data(self))
     }
 }
 

@@ -23,6 +23,17 @@ public struct JSONObject: Codable, Sendable, Hashable, PostgresCodable, SchemaDe
         try container.encode(fields)
     }
 
+    public init<D: PostgresJSONDecoder>(from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<D>) throws {
+        guard case .object(let fields) = try JSONParser.column(&buffer, type: type, format: format) else {
+            throw PostgresDecodingError.Code.typeMismatch
+        }
+        self.fields = fields
+    }
+
+    public func encode<E: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<E>) throws {
+        try JSONParser.write(self, into: &buffer)
+    }
+
     public static var jsonSchema: JSONSchema { .object(additionalProperties: .bool(true)) }
     public static var schemaPlaceholder: JSONObject { JSONObject() }
 }

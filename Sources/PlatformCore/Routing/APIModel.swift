@@ -56,10 +56,9 @@ extension APIModel {
     }
 
     public func response(status: HTTPResponse.Status) throws -> Response {
-        let body = try JSONEncoder.platform.encode(self)
-        return Response(
+        Response(
             status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: body)))
+            body: .init(byteBuffer: try JSONWriter.buffer(self)))
     }
 }
 

@@ -21,6 +21,9 @@ public struct APIOperation: Sendable {
     public let errors: [ErrorCase]
     /// The request body's example, for the sweep and the document.
     public let bodyExample: JSONValue?
+    /// The body's and the answer's examples as values (the JSON writer is checked against
+    /// Foundation's encoder with every one of them).
+    public let examples: @Sendable () -> [any Encodable]
     /// Scoped by `{workspace_id}` in its path rather than by `X-Workspace-Id`.
     public var workspaceFromPath: Bool { access.isWorkspaceScoped && pathParameters.contains(RouteTable.workspaceParameter) }
     /// Reflects the operation's body, query and answer into `reflector`'s components.
@@ -46,6 +49,7 @@ public struct APIOperation: Sendable {
         isImplemented = endpoint.notSupported == nil
         hasQuery = Q.self != NoQuery.self
         bodyExample = (B.self as? any APIModel.Type).flatMap { try? JSONValue(encoding: $0.example) }
+        examples = { [(B.self as? any APIModel.Type)?.example, (O.self as? any APIModel.Type)?.example].compactMap { $0 } }
         var errors = Set(endpoint.errors)
         errors.formUnion(Self.errors(for: access))
         if pathParameters.contains(where: Input<NoBody, NoQuery>.isID) { errors.insert(ErrorCase(.badRequest, "invalid_id")) }

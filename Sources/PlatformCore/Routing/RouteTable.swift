@@ -94,7 +94,7 @@ public final class RouteTable {
                 guard let model = try await handler(input, scoped) as? any APIModel else {
                     preconditionFailure("\(endpoint.path): an idempotent operation answers a JSON model")
                 }
-                return ByteBuffer(bytes: try JSONEncoder.platform.encode(model))
+                return try JSONWriter.buffer(model)
             }
         }
     }

@@ -125,7 +125,7 @@ struct CRMAIController {
             guard let record = try await RecordRepository(context).accessible([id], on: context.db).first, record.levels.canView else {
                 throw RelationshipRepository.entityNotFound
             }
-            let data = String(decoding: try JSONEncoder.platform.encode(record.record.data), as: UTF8.self)
+            let data = String(decoding: try JSONWriter.encode(record.record.data), as: UTF8.self)
             return "A record (status \(record.record.status)) with this data:\n\(data.prefix(8000))"
         case .member:
             let end = RelationshipRepository.End(type: .member, id: id)

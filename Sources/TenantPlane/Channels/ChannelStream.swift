@@ -103,7 +103,7 @@ struct ChannelStream: Sendable {
                 ORDER BY e.seq LIMIT \(ChannelFeed.limit)
                 """, logger: logger)
             return try events.map { event in
-                let data = try JSONEncoder.platform.encode(ChannelEvent.Payload(channelID: channel, event: event))
+                let data = try JSONWriter.encode(ChannelEvent.Payload(channelID: channel, event: event))
                 return ChannelFeed.Item(seq: event.seq, kind: event.kind, frame: frame(id: event.seq, event: event.kind.rawValue, data: String(decoding: data, as: UTF8.self)))
             }
         }

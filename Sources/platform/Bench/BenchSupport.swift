@@ -70,6 +70,14 @@ enum Bench {
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
+    /// The first column of the first row of a query returning one integer.
+    static func count(_ sql: String, on url: DatabaseURL, logger: Logger) async throws -> Int {
+        let connection = try await connect(url, logger: logger)
+        defer { Task { try? await connection.close() } }
+        for try await (value) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) { return value }
+        return 0
+    }
+
     /// The baseline: for one schema, a new connection, `BEGIN`, the search_path, the statements, `COMMIT`.
     static func rawApply(_ statements: [String], schema: SchemaName, createSchema: Bool, url: DatabaseURL, logger: Logger) async throws {
         let connection = try await connect(url, logger: logger)
