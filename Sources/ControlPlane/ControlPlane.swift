@@ -21,6 +21,7 @@ public struct ControlPlane: Sendable {
     let workspaceDirectory: WorkspacesController
     let invitations: InvitationController
     let memberDirectory: MemberController
+    let creditController: CreditController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -33,6 +34,8 @@ public struct ControlPlane: Sendable {
     public let workspaceResolver: any WorkspaceResolving
     /// Adding members writes both databases; test fixtures use it too.
     public let members: WorkspaceMembers
+    /// The credit ledger, which the tenant plane charges for visibility runs.
+    public let credits: any CreditLedger
 
     public init(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
@@ -87,6 +90,9 @@ public struct ControlPlane: Sendable {
         self.workspaceDirectory = WorkspacesController(
             client: client, queue: queue, migrator: migrator, users: users, sessions: sessions, tokens: oneTimeTokens, outbox: outbox,
             templates: templates, audit: audit, jobs: jobs)
+        let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits)
+        self.credits = creditAccounts
+        self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)
         self.invitations = InvitationController(
             client: client, users: users, members: members, tokens: oneTimeTokens, outbox: outbox, templates: templates, audit: audit,
             sessions: sessions, hasher: hasher, accounts: accounts)
@@ -105,6 +111,7 @@ public struct ControlPlane: Sendable {
         workspaceDirectory.addRoutes(to: routes)
         invitations.addRoutes(to: routes)
         memberDirectory.addRoutes(to: routes)
+        creditController.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.

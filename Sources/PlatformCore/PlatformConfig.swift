@@ -34,6 +34,8 @@ public struct PlatformConfig: Sendable {
     /// `AI_PROVIDER` and its settings: the language model behind the AI features; nil, they answer
     /// 503 `provider_not_configured` and everything else works without them.
     public var ai: AISettings?
+    /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
+    public var initialCredits = 100
 
     public init(
         database: DatabaseURL,
@@ -111,7 +113,7 @@ public struct PlatformConfig: Sendable {
         mail.certificateAuthorities = environment["SMTP_CA_FILE"].map { URL(filePath: $0) }
         if let from = environment["MAIL_FROM"] { mail.from = from }
         let port = try integer("PORT", 8080)
-        return PlatformConfig(
+        var config = PlatformConfig(
             database: try DatabaseURL(url),
             tenantDatabase: try environment["TENANT_DATABASE_URL"].map(DatabaseURL.init),
             jwtSecret: secret,
@@ -125,6 +127,11 @@ public struct PlatformConfig: Sendable {
             clerkSecret: environment["CLERK_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
             ai: ai
         )
+        if let raw = environment["INITIAL_CREDITS"] {
+            guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }
+            config.initialCredits = credits
+        }
+        return config
     }
 }
 

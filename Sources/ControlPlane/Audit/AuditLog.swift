@@ -19,6 +19,7 @@ struct AuditLog: Sendable {
         case userDeleted = "user.deleted", userUpdated = "user.updated"
         case workspaceCreated = "workspace.created", workspaceUpdated = "workspace.updated"
         case permissionsChanged = "permissions.changed"
+        case creditsGranted = "credits.granted"
     }
 
     /// One event. `actor` is the principal when there is one (a failed login has none).
