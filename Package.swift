@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "TenantPlane",
             dependencies: [
-                "PlatformCore",
+                "PlatformCore", "VisibilityEngine",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]

@@ -29,6 +29,7 @@ public struct ControlPlane: Sendable {
     let mailSender: MailSender
     let config: PlatformConfig
     let maintenance: [any TenantMaintenance]
+    let tenantJobs: [any TenantJob]
     let logger: Logger
     public let authenticator: any Authenticating
     public let workspaceResolver: any WorkspaceResolving
@@ -36,11 +37,13 @@ public struct ControlPlane: Sendable {
     public let members: WorkspaceMembers
     /// The credit ledger, which the tenant plane charges for visibility runs.
     public let credits: any CreditLedger
+    /// The job queue, where the tenant plane schedules its `TenantJob`s.
+    public var tenantJobQueue: any TenantJobQueue { queue }
 
     public init(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService, hasher: PasswordHasher,
         migrator: any TenantMigrating, hub: NotificationHub, membershipFaults: MembershipFaults = MembershipFaults(),
-        maintenance: [any TenantMaintenance] = [], logger: Logger
+        maintenance: [any TenantMaintenance] = [], tenantJobs: [any TenantJob] = [], logger: Logger
     ) async throws {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let keys = APIKeyRepository(client: client)
@@ -60,6 +63,7 @@ public struct ControlPlane: Sendable {
         self.provisioner = provisioner
         self.config = config
         self.maintenance = maintenance
+        self.tenantJobs = tenantJobs
         self.logger = logger
         self.members = members
         self.migrator = migrator
@@ -117,7 +121,9 @@ public struct ControlPlane: Sendable {
     /// The job worker and the mail sender, which `platform serve` runs.
     public var worker: [any Service] {
         [
-            Self.worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, logger: logger),
+            Self.worker(
+                queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance,
+                tenantJobs: tenantJobs, ledger: credits, logger: logger),
             mailSender, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
         ]
@@ -126,13 +132,16 @@ public struct ControlPlane: Sendable {
     /// The job worker and mail sender alone, for `platform worker`: no HTTP side, no password hashing.
     public static func worker(
         client: PostgresClient, tenants: TenantPools, config: PlatformConfig, tokens: TokenService,
-        migrator: any TenantMigrating, hub: NotificationHub, maintenance: [any TenantMaintenance] = [], logger: Logger
+        migrator: any TenantMigrating, hub: NotificationHub, maintenance: [any TenantMaintenance] = [], tenantJobs: [any TenantJob] = [],
+        logger: Logger
     ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let members = WorkspaceMembers(client: client, tenants: tenants)
         let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
         let queue = JobQueue(client: client, lease: config.jobLease)
-        let jobs = worker(queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, logger: logger)
+        let jobs = worker(
+            queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, tenantJobs: tenantJobs,
+            ledger: CreditAccounts(client: client, initialGrant: config.initialCredits), logger: logger)
         let mail = MailSender(
             outbox: outbox(client: client, config: config), transport: try transport(config.mail), hub: hub,
             pollInterval: config.mail.pollInterval, logger: logger)
@@ -163,7 +172,7 @@ public struct ControlPlane: Sendable {
 
     private static func worker(
         queue: JobQueue, provisioner: Provisioner, migrator: any TenantMigrating, hub: NotificationHub, config: PlatformConfig,
-        maintenance: [any TenantMaintenance], logger: Logger
+        maintenance: [any TenantMaintenance], tenantJobs: [any TenantJob], ledger: any CreditLedger, logger: Logger
     ) -> any Service {
         var handlers: [String: any JobHandler] = [
                 SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner)),
@@ -173,6 +182,9 @@ public struct ControlPlane: Sendable {
         ]
         for task in maintenance {
             handlers[task.kind] = TenantMaintenanceJob(task: task, client: provisioner.client, members: provisioner.members)
+        }
+        for job in tenantJobs {
+            handlers[job.kind] = TenantJobHandler(job: job, members: provisioner.members, ledger: ledger)
         }
         return JobWorker(
             queue: queue, hub: hub, handlers: handlers, concurrency: config.workerConcurrency, pollInterval: config.jobPollInterval, logger: logger)

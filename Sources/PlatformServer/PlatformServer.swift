@@ -55,11 +55,13 @@ public enum PlatformServer {
         let tenants = TenantPools([TenantPools.primary: tenantClient])
         let migrator = Migrator(client: client, catalog: catalog, logger: logger)
         let hub = NotificationHub()
+        let visibilityProviders = Self.visibilityProviders(config)
         let controlPlane = try await ControlPlane(
             client: client, tenants: tenants, config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
             hasher: PasswordHasher(cost: config.passwordHashing),
-            migrator: migrator, hub: hub, membershipFaults: membershipFaults, maintenance: TenantPlane.maintenance, logger: logger)
+            migrator: migrator, hub: hub, membershipFaults: membershipFaults, maintenance: TenantPlane.maintenance,
+            tenantJobs: TenantPlane.jobs(providers: visibilityProviders), logger: logger)
 
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -70,7 +72,10 @@ public enum PlatformServer {
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {
-            TenantPlane(config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai)).addRoutes(to: routes)
+            TenantPlane(
+                config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai), ledger: controlPlane.credits,
+                jobs: controlPlane.tenantJobQueue, providers: visibilityProviders
+            ).addRoutes(to: routes)
         }
         let document = try OpenAPIDocument.build(routes.operations)
         try documentBox.publish(document)
@@ -127,7 +132,8 @@ public enum PlatformServer {
         let workers = try ControlPlane.worker(
             client: client, tenants: TenantPools([TenantPools.primary: tenantClient]), config: config,
             tokens: await TokenService(secret: config.jwtSecret, accessTokenLifetime: config.accessTokenLifetime),
-            migrator: Migrator(client: client, logger: logger), hub: hub, maintenance: TenantPlane.maintenance, logger: logger)
+            migrator: Migrator(client: client, logger: logger), hub: hub, maintenance: TenantPlane.maintenance,
+            tenantJobs: TenantPlane.jobs(providers: Self.visibilityProviders(config)), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)] + workers,
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

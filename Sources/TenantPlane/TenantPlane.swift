@@ -8,13 +8,25 @@ public struct TenantPlane: Sendable {
     /// The language model the AI features call (CRM helpers, channel summaries), metered per
     /// workspace through `MeteredLanguageModel`; nil when the server has none configured.
     let languageModel: (any LanguageModel)?
+    let runs: RunController
 
     /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
-    public init(config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil) {
+    /// Visibility runs are charged to `ledger` and worked by jobs scheduled on `jobs`, asking
+    /// `providers`; without a ledger and a queue, starting a run answers 503.
+    public init(
+        config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil, ledger: (any CreditLedger)? = nil,
+        jobs: (any TenantJobQueue)? = nil, providers: [VisibilityProvider] = []
+    ) {
         files = ChannelFiles(
             storage: LocalFileStorage(root: config.filesDirectory), signer: URLSigner(secret: config.jwtSecret), publicURL: config.publicURL)
         stream = ChannelStream(hub: hub, feed: ChannelFeed(hub: hub), heartbeat: config.sseHeartbeat)
         self.languageModel = languageModel
+        runs = RunController(providers: providers, ledger: ledger, jobs: jobs, stream: RunStream(hub: hub, heartbeat: config.sseHeartbeat))
+    }
+
+    /// The background work the job worker runs for workspaces: visibility runs.
+    public static func jobs(providers: [VisibilityProvider], limits: RunLimits = RunLimits()) -> [any TenantJob] {
+        [VisibilityRunJob(providers: providers, limits: limits)]
     }
 
     /// The housekeeping the job worker runs in every workspace once a day.
@@ -40,5 +52,6 @@ public struct TenantPlane: Sendable {
         ChannelFileController(files: files).addRoutes(to: routes)
         stream.addRoutes(to: routes)
         files.addRoutes(to: routes)
+        runs.addRoutes(to: routes)
     }
 }

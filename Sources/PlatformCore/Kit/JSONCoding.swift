@@ -54,3 +54,8 @@ extension KeyedEncodingContainer {
         try encode(value.map { $0.uuidString.lowercased() }, forKey: key)
     }
 }
+
+extension UUID {
+    /// As PostgreSQL prints it and the API writes it.
+    public var lowercased: String { uuidString.lowercased() }
+}

@@ -9,6 +9,8 @@ public struct Input<Body: Sendable, Query: Sendable>: Sendable {
     public let request: Request
     /// Who sent it, as far as the connection tells.
     public let client: ClientInfo
+    /// The `Idempotency-Key` header of an idempotent operation (the store has checked it).
+    public var idempotencyKey: String? { request.headers[IdempotencyStore.header] }
     let ids: [String: UUID]
     let words: [String: String]
 

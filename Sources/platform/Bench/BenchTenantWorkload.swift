@@ -153,6 +153,3 @@ enum TenantOperation: CaseIterable {
     }
 }
 
-extension UUID {
-    var lowercased: String { uuidString.lowercased() }
-}

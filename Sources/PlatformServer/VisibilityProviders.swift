@@ -1,0 +1,11 @@
+import Foundation
+import PlatformCore
+import TenantPlane
+import VisibilityEngine
+
+extension PlatformServer {
+    /// The providers visibility runs may ask, from the deployment's settings.
+    static func visibilityProviders(_ config: PlatformConfig) -> [VisibilityProvider] {
+        []
+    }
+}
