@@ -70,7 +70,8 @@ public enum PlatformServer {
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {
-            TenantPlane(config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai)).addRoutes(to: routes)
+            TenantPlane(config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai), tokenPrice: ProviderLanguageModel.tokenPrice)
+                .addRoutes(to: routes)
         }
         let document = try OpenAPIDocument.build(routes.operations)
         try documentBox.publish(document)

@@ -8,13 +8,19 @@ public struct TenantPlane: Sendable {
     /// The language model the AI features call (CRM helpers, channel summaries), metered per
     /// workspace through `MeteredLanguageModel`; nil when the server has none configured.
     let languageModel: (any LanguageModel)?
+    /// The AI-visibility providers of this deployment, and the engine's token prices by model.
+    let visibility: VisibilitySettings
+    let tokenPrice: @Sendable (String) -> TokenPrice?
 
     /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
-    public init(config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil) {
+    public init(config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil,
+                tokenPrice: @escaping @Sendable (String) -> TokenPrice? = { _ in nil }) {
         files = ChannelFiles(
             storage: LocalFileStorage(root: config.filesDirectory), signer: URLSigner(secret: config.jwtSecret), publicURL: config.publicURL)
         stream = ChannelStream(hub: hub, feed: ChannelFeed(hub: hub), heartbeat: config.sseHeartbeat)
         self.languageModel = languageModel
+        self.visibility = config.visibility
+        self.tokenPrice = tokenPrice
     }
 
     /// The housekeeping the job worker runs in every workspace once a day.
@@ -40,5 +46,6 @@ public struct TenantPlane: Sendable {
         ChannelFileController(files: files).addRoutes(to: routes)
         stream.addRoutes(to: routes)
         files.addRoutes(to: routes)
+        VisibilityController(settings: visibility, prices: tokenPrice).addRoutes(to: routes)
     }
 }
