@@ -54,9 +54,11 @@ CREATE TABLE visibility_queries (
     query_focus text CHECK (query_focus ~ '^[A-Z][A-Z0-9_]{0,49}$'),
     source text NOT NULL DEFAULT 'MANUAL' CHECK (source IN ('MANUAL', 'DISCOVERED', 'IMPORTED')),
     is_active boolean NOT NULL DEFAULT true,
+    -- The order queries were added in: a batch shares one created_at, so lists sort by this.
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE UNIQUE INDEX visibility_queries_text ON visibility_queries (project_id, lower(text));
-CREATE INDEX visibility_queries_by_project ON visibility_queries (project_id, created_at, id);
-CREATE INDEX visibility_queries_active ON visibility_queries (project_id, created_at, id) WHERE is_active;
+CREATE INDEX visibility_queries_by_project ON visibility_queries (project_id, seq);
+CREATE INDEX visibility_queries_active ON visibility_queries (project_id, seq) WHERE is_active;

@@ -25,7 +25,7 @@ struct VisibilityQueryRepository {
         var conditions: [SQLFragment] = ["project_id = \(id)"]
         if let active = query.active { conditions.append("is_active = \(active)") }
         let from: SQLFragment = "FROM \(db.table("visibility_queries")) WHERE \(SQLFragment(joining: conditions, separator: "AND"))"
-        return try await db.list(VisibilityQuery.self, from, orderBy: "created_at, id", page: query.page, logger: logger)
+        return try await db.list(VisibilityQuery.self, from, orderBy: "seq", page: query.page, logger: logger)
     }
 
     /// Adds the batch's queries in one statement; a text already in the project or earlier in the
@@ -50,7 +50,7 @@ struct VisibilityQueryRepository {
                 FROM unnest(\(fresh.map(\.text))::text[], \(fresh.map { $0.queryType?.rawValue ?? "" })::text[],
                             \(fresh.map { $0.categoryTier ?? "" })::text[], \(fresh.map { $0.queryFocus ?? "" })::text[])
                      WITH ORDINALITY AS q(text, query_type, category_tier, query_focus, position)
-                ORDER BY q.position
+                ORDER BY q.position -- `seq` follows the batch's order
                 ON CONFLICT (project_id, lower(text)) DO NOTHING
                 RETURNING \(VisibilityQuery.columns)
                 """, logger: logger)
