@@ -125,6 +125,8 @@ public enum FakeAnswers {
             let others = mentioned.dropFirst().joined(separator: ", ")
             text = "For \"\(topic)\", \(mentioned[0]) is a reliable choice and widely recommended."
             if !others.isEmpty { text += " Alternatives include \(others), though some users find them expensive." }
+        } else if mentioned.count == 1 {
+            text = "Teams asking about \"\(topic)\" usually end up with \(mentioned[0]), praised for its support and \(praise(hash, 0))."
         } else {
             let list = mentioned.joined(separator: mentioned.count == 2 ? " and " : ", ")
             text = "Teams asking about \"\(topic)\" usually shortlist \(list). "
@@ -161,7 +163,7 @@ public enum FakeAnswers {
         ]
         if answer.citationsAsAnnotations {
             message["annotations"] = answer.citations.map { url -> [String: Any] in
-                ["type": "url_citation", "url_citation": ["url": url, "title": slug(url)] as [String: Any]]
+                ["type": "url_citation", "url_citation": ["url": url, "title": URLComponents(string: url)?.host ?? url] as [String: Any]]
             }
         } else {
             body["citations"] = answer.citations
@@ -230,7 +232,7 @@ private final class FakeProviderHandler: ChannelInboundHandler {
         if let every = configuration.failEvery, number % every == 0 {
             let retry: [(String, String)] = configuration.failureStatus == 429 ? [("Retry-After", "1")] : []
             return (configuration.failureStatus, retry,
-                    #"{"error":{"message":"Fake failure (every \#(every)th request).","type":"rate_limit_exceeded"}}"#)
+                    #"{"error":{"message":"Fake failure: request \#(number) (one in every \#(every) fails).","type":"rate_limit_exceeded"}}"#)
         }
         guard let request = try? JSONDecoder().decode(ChatRequest.self, from: body), let question = request.messages.last(where: { $0.role == "user" })?.content
         else {
