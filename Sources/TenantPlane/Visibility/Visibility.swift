@@ -3,16 +3,16 @@ import PlatformCore
 
 /// What the AI-visibility routes need (docs/visibility.md, "Who may do what"): the workspace's role
 /// matrix for a person, the `visibility:*` scopes for an API key.
-public enum VisibilityAccess {
+enum VisibilityAccess {
     /// Every read: projects, competitors, queries, providers (and runs and results).
-    public static let view = Permission.named("can_view_visibility", scope: "visibility:read")
+    static let view = Permission.named("can_view_visibility", scope: "visibility:read")
     /// Creating, changing and archiving projects, their competitors and queries.
-    public static let manage = Permission.named("can_manage_visibility", scope: "visibility:write")
+    static let manage = Permission.named("can_manage_visibility", scope: "visibility:write")
     /// Starting and cancelling runs: they spend credits.
-    public static let run = Permission.named("can_run_visibility", scope: "visibility:run")
+    static let run = Permission.named("can_run_visibility", scope: "visibility:run")
 }
 
-/// A project's setup (B15): set by the client; `GET /projects?setup_status=COMPLETE` lists the ready ones.
+/// A project's setup (B15): set by the client; `GET /projects?status=COMPLETE` lists the ready ones.
 enum SetupStatus: String, SchemaEnum { case draft = "DRAFT", complete = "COMPLETE" }
 
 /// What kind of question a query is (001's `queryType`, with our additions).
