@@ -90,6 +90,10 @@ let package = Package(
             name: "VisibilityEngine",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The fake provider (`FakeProviderServer`) serves HTTP on NIO.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(

@@ -34,6 +34,9 @@ public struct PlatformConfig: Sendable {
     /// `AI_PROVIDER` and its settings: the language model behind the AI features; nil, they answer
     /// 503 `provider_not_configured` and everything else works without them.
     public var ai: AISettings?
+    /// The providers AI-visibility runs ask (`VisibilitySettings.fromEnvironment`); empty, runs
+    /// cannot start and everything else about projects works.
+    public var visibility: VisibilitySettings
     /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
     public var initialCredits = 100
 
@@ -56,7 +59,8 @@ public struct PlatformConfig: Sendable {
         dataDirectory: URL = URL(filePath: FileManager.default.currentDirectoryPath).appending(path: ".data"),
         mail: MailSettings? = nil,
         clerkSecret: String? = nil,
-        ai: AISettings? = nil
+        ai: AISettings? = nil,
+        visibility: VisibilitySettings = VisibilitySettings()
     ) {
         self.database = database
         self.tenantDatabaseOverride = tenantDatabase
@@ -77,6 +81,7 @@ public struct PlatformConfig: Sendable {
         self.mail = mail ?? MailSettings(directory: dataDirectory.appending(path: "mail"))
         self.clerkSecret = clerkSecret
         self.ai = ai
+        self.visibility = visibility
     }
 
     /// Where uploaded files (avatars) are kept.
@@ -84,12 +89,13 @@ public struct PlatformConfig: Sendable {
 
     /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
     /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, and `AI_PROVIDER` with
-    /// `AI_MODEL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, failing with every missing name at once.
+    /// `AI_MODEL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, the visibility providers' (`VisibilitySettings`), failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
         var missing: [String] = []
         if environment["DATABASE_URL"] == nil { missing.append("DATABASE_URL") }
         if environment["JWT_SECRET"] == nil { missing.append("JWT_SECRET") }
         let ai = try AISettings.fromEnvironment(environment, missing: &missing)
+        let visibility = try VisibilitySettings.fromEnvironment(environment, missing: &missing)
         guard missing.isEmpty, let url = environment["DATABASE_URL"], let secret = environment["JWT_SECRET"] else {
             throw ConfigError.missing(missing)
         }
@@ -125,7 +131,8 @@ public struct PlatformConfig: Sendable {
             dataDirectory: dataDirectory,
             mail: mail,
             clerkSecret: environment["CLERK_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
-            ai: ai
+            ai: ai,
+            visibility: visibility
         )
         if let raw = environment["INITIAL_CREDITS"] {
             guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }

@@ -73,8 +73,8 @@ public enum PlatformServer {
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {
             TenantPlane(
-                config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai), ledger: controlPlane.credits,
-                jobs: controlPlane.tenantJobQueue, providers: visibilityProviders
+                config: config, hub: hub, languageModel: ProviderLanguageModel.configured(config.ai), tokenPrice: ProviderLanguageModel.tokenPrice,
+                ledger: controlPlane.credits, jobs: controlPlane.tenantJobQueue, providers: visibilityProviders
             ).addRoutes(to: routes)
         }
         let document = try OpenAPIDocument.build(routes.operations)

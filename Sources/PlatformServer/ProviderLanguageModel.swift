@@ -1,5 +1,6 @@
 import Foundation
 import PlatformCore
+import TenantPlane
 import VisibilityEngine
 
 /// `LanguageModel` over the visibility engine's provider adapters: OpenAI Chat Completions (and any
@@ -16,6 +17,13 @@ struct ProviderLanguageModel: LanguageModel {
     /// The configured model, or nil when `config.ai` names none.
     static func configured(_ settings: AISettings?) -> (any LanguageModel)? {
         settings.map { ProviderLanguageModel($0) }
+    }
+
+    /// A model's list price in the engine's default table (what `GET /visibility/providers` shows).
+    @Sendable static func tokenPrice(_ model: String) -> TokenPrice? {
+        PriceTable.defaults.price(forModel: model).map {
+            TokenPrice(inputPerMillionTokens: $0.inputPerMillionTokens, outputPerMillionTokens: $0.outputPerMillionTokens)
+        }
     }
 
     var provider: String { settings.provider.rawValue }

@@ -8,19 +8,25 @@ public struct TenantPlane: Sendable {
     /// The language model the AI features call (CRM helpers, channel summaries), metered per
     /// workspace through `MeteredLanguageModel`; nil when the server has none configured.
     let languageModel: (any LanguageModel)?
+    /// The AI-visibility providers of this deployment, and the engine's token prices by model.
+    let visibility: VisibilitySettings
+    let tokenPrice: @Sendable (String) -> TokenPrice?
     let runs: RunController
 
     /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
     /// Visibility runs are charged to `ledger` and worked by jobs scheduled on `jobs`, asking
     /// `providers`; without a ledger and a queue, starting a run answers 503.
     public init(
-        config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil, ledger: (any CreditLedger)? = nil,
+        config: PlatformConfig, hub: NotificationHub, languageModel: (any LanguageModel)? = nil,
+        tokenPrice: @escaping @Sendable (String) -> TokenPrice? = { _ in nil }, ledger: (any CreditLedger)? = nil,
         jobs: (any TenantJobQueue)? = nil, providers: [VisibilityProvider] = []
     ) {
         files = ChannelFiles(
             storage: LocalFileStorage(root: config.filesDirectory), signer: URLSigner(secret: config.jwtSecret), publicURL: config.publicURL)
         stream = ChannelStream(hub: hub, feed: ChannelFeed(hub: hub), heartbeat: config.sseHeartbeat)
         self.languageModel = languageModel
+        self.visibility = config.visibility
+        self.tokenPrice = tokenPrice
         runs = RunController(providers: providers, ledger: ledger, jobs: jobs, stream: RunStream(hub: hub, heartbeat: config.sseHeartbeat))
     }
 
@@ -52,6 +58,7 @@ public struct TenantPlane: Sendable {
         ChannelFileController(files: files).addRoutes(to: routes)
         stream.addRoutes(to: routes)
         files.addRoutes(to: routes)
+        VisibilityController(settings: visibility, prices: tokenPrice).addRoutes(to: routes)
         runs.addRoutes(to: routes)
     }
 }

@@ -58,7 +58,7 @@ public struct OpenAIChatProvider: AnswerProvider {
         }
         let annotationURLs = (message.annotations ?? []).compactMap { $0.urlCitation?.url }
         let searchResultURLs = (completion.searchResults ?? []).compactMap(\.url)
-        let citations = Self.unique((completion.citations ?? []) + searchResultURLs + annotationURLs)
+        let citations = Self.unique((completion.citations ?? []).compactMap(\.url) + searchResultURLs + annotationURLs)
         let usedModel = completion.model ?? model
         let inputTokens = completion.usage?.promptTokens ?? 0
         let outputTokens = completion.usage?.completionTokens ?? 0
@@ -125,7 +125,8 @@ private struct ChatResponse: Decodable {
     let model: String?
     let choices: [Choice]
     let usage: Usage?
-    let citations: [String]?
+    /// URL strings (Perplexity) or objects with a `url`.
+    let citations: [CitationURL]?
     let searchResults: [SearchResult]?
     let relatedQuestions: [String]?
 

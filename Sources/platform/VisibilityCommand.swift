@@ -7,7 +7,7 @@ struct VisibilityCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "visibility",
         abstract: "Measure how a brand appears in AI assistants' answers.",
-        subcommands: [Analyze.self, Ask.self])
+        subcommands: [Analyze.self, Ask.self, FakeProvider.self])
 }
 
 extension VisibilityCommand {
@@ -114,6 +114,50 @@ extension VisibilityCommand {
                 case answer = "response"
                 case analysis
             }
+        }
+    }
+}
+
+extension VisibilityCommand {
+    struct FakeProvider: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "fake-provider",
+            abstract: "Serve deterministic answers over OpenAI Chat Completions (POST /v1/chat/completions) until stopped: "
+                + "point OPENAI_BASE_URL (or PERPLEXITY_BASE_URL) at the printed URL.")
+
+        @Option(help: "Port to listen on (0: any free one).")
+        var port: Int = 8090
+
+        @Option(help: "Address to listen on.")
+        var host: String = "127.0.0.1"
+
+        @Option(name: .customLong("brand"), help: "A brand the answers mention in varying positions (repeatable; default Acme, Globex, Initech).")
+        var brands: [String] = []
+
+        @Option(name: .customLong("delay-ms"), help: "Milliseconds to wait before each answer.")
+        var delayMilliseconds: Int = 0
+
+        @Option(name: .customLong("fail-every"), help: "Answer every Nth request with --fail-status (0: never).")
+        var failEvery: Int = 0
+
+        @Option(name: .customLong("fail-status"), help: "429 (with Retry-After: 1) or a 5xx status for the failing requests.")
+        var failStatus: Int = 429
+
+        func validate() throws {
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+            guard delayMilliseconds >= 0, failEvery >= 0 else { throw ValidationError("--delay-ms and --fail-every must not be negative") }
+            guard failStatus == 429 || (500...599).contains(failStatus) else { throw ValidationError("--fail-status must be 429 or 5xx") }
+        }
+
+        func run() async throws {
+            var configuration = FakeProviderServer.Configuration(
+                delay: .milliseconds(delayMilliseconds), failEvery: failEvery, failureStatus: failStatus)
+            if !brands.isEmpty { configuration.brands = brands }
+            let server = try await FakeProviderServer.start(host: host, port: port, configuration: configuration)
+            // Written at once (not buffered like print), so a script reading the line sees it.
+            let line = "fake provider listening: OPENAI_BASE_URL=\(server.baseURL) (any API key), brands \(configuration.brands.joined(separator: ", "))\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+            try await server.waitUntilClosed()
         }
     }
 }

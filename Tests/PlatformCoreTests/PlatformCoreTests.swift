@@ -106,3 +106,37 @@ import Testing
     }
     #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "clippy"]) { $1 }) }
 }
+
+@Test func theVisibilityProvidersAreConfiguredByEnvironment() throws {
+    let base = ["DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "JWT_SECRET": String(repeating: "s", count: 40)]
+    func providers(_ extra: [String: String]) throws -> [VisibilitySettings.Provider] {
+        try PlatformConfig.fromEnvironment(base.merging(extra) { $1 }).visibility.providers
+    }
+    #expect(try providers([:]).isEmpty)
+    // Every provider with a key, in a fixed order, with its defaults.
+    let all = try providers(["PERPLEXITY_API_KEY": "pplx-1", "OPENAI_API_KEY": "sk-1", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "GEMINI_API_KEY": "g-1"])
+    #expect(all == [
+        .init(name: .openai, model: "gpt-4o-mini", apiKey: "sk-1", baseURL: "http://127.0.0.1:9/v1", creditsPerItem: 1),
+        .init(name: .gemini, model: "gemini-2.5-flash", apiKey: "g-1", baseURL: "https://generativelanguage.googleapis.com/v1beta", creditsPerItem: 1),
+        .init(name: .perplexity, model: "sonar", apiKey: "pplx-1", baseURL: "https://api.perplexity.ai", creditsPerItem: 1),
+    ])
+    // Models and prices per provider; VISIBILITY_PROVIDERS picks.
+    let some = try providers([
+        "OPENAI_API_KEY": "sk-1", "PERPLEXITY_API_KEY": "pplx-1", "VISIBILITY_PROVIDERS": "perplexity", "VISIBILITY_PERPLEXITY_MODEL": "sonar-pro",
+        "VISIBILITY_CREDITS_PER_ITEM": "2", "VISIBILITY_PERPLEXITY_CREDITS_PER_ITEM": "5",
+    ])
+    #expect(some.map(\.name) == [.perplexity] && some.first?.model == "sonar-pro" && some.first?.creditsPerItem == 5)
+    #expect(try providers(["OPENAI_API_KEY": "sk-1", "VISIBILITY_CREDITS_PER_ITEM": "3"]).first?.creditsPerItem == 3)
+    #expect(try providers(["OPENAI_API_KEY": "sk-1", "VISIBILITY_PROVIDERS": "none"]).isEmpty)
+    // The CRM's single model is configured apart and keeps working.
+    let both = try PlatformConfig.fromEnvironment(base.merging(["AI_PROVIDER": "openai", "OPENAI_API_KEY": "sk-1"]) { $1 })
+    #expect(both.ai?.provider == .openai && both.visibility.provider(.openai)?.apiKey == "sk-1")
+    do {
+        _ = try PlatformConfig.fromEnvironment(base.merging(["VISIBILITY_PROVIDERS": "openai,gemini", "OPENAI_API_KEY": "sk-1"]) { $1 })
+        Issue.record("a named provider without its key must not start")
+    } catch {
+        #expect("\(error)".contains("GEMINI_API_KEY"), "\(error)")
+    }
+    #expect(throws: ConfigError.self) { try providers(["VISIBILITY_PROVIDERS": "bing"]) }
+    #expect(throws: ConfigError.self) { try providers(["OPENAI_API_KEY": "sk-1", "VISIBILITY_CREDITS_PER_ITEM": "-1"]) }
+}

@@ -49,7 +49,12 @@ import Testing
         let proposal = try id(await client.request(.post, "/api/v1/crm/proposals", json: ["contact": ["full_name": "Secret Proposal"]], headers: owner.headers()))
         let insight = try #require(await client.request(.get, "/api/v1/crm/insights", headers: owner.headers())
             .json["items"]?[0]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)), "seeding: no insight")
+        let project = try id(await client.request(.post, "/api/v1/visibility/projects", json: ["name": "secret project", "brand_name": "Secret"],
+                                                  headers: owner.headers()))
+        let query = try #require(await client.request(.post, "/api/v1/visibility/projects/\(project)/queries", json: ["queries": [["text": "secret?"]]],
+                                                      headers: owner.headers()).json["created"]?[0]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
         return [
+            "project_id": project, "query_id": query,
             "channel_id": channel, "message_id": message, "channel_task_id": channelTask, "file_id": file,
             "contact_id": contact, "entity_id": contact, "task_id": task, "relationship_id": relationship, "proposal_id": proposal, "insight_id": insight,
             "view_id": view, "history_id": history, "pipeline_id": pipeline,

@@ -43,6 +43,8 @@ CREATE INDEX visibility_runs_by_project ON visibility_runs (project_id, created_
 CREATE TABLE visibility_run_items (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     run_id uuid NOT NULL REFERENCES visibility_runs (id) ON DELETE CASCADE,
+    -- The planned order: by query (as added), provider (as asked for), repetition.
+    seq bigint GENERATED ALWAYS AS IDENTITY,
     query_id uuid NOT NULL REFERENCES visibility_queries (id) ON DELETE CASCADE,
     -- The query as it was asked (it may be edited later).
     query_text text NOT NULL,
@@ -78,7 +80,8 @@ CREATE TABLE visibility_run_items (
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (run_id, query_id, provider, repetition)
 );
-CREATE INDEX visibility_run_items_pending ON visibility_run_items (run_id, created_at) WHERE status IN ('PENDING', 'RUNNING');
+CREATE INDEX visibility_run_items_pending ON visibility_run_items (run_id, seq) WHERE status IN ('PENDING', 'RUNNING');
+CREATE INDEX visibility_run_items_in_order ON visibility_run_items (run_id, seq);
 CREATE INDEX visibility_run_items_by_query ON visibility_run_items (run_id, query_id, provider);
 
 -- Per-query (and, under provider '*', all providers') breakdown, written when a run ends.

@@ -54,7 +54,7 @@ public struct Permission: Sendable, Equatable {
     /// Every scope an API key may carry.
     public static let knownScopes: Set<String> = [
         "admin", "records:read", "records:write", "crm:read", "crm:write",
-        "channels:read", "channels:write", "visibility:read", "visibility:write",
+        "channels:read", "channels:write", "visibility:read", "visibility:write", "visibility:run",
     ]
 
     /// A user by role; a key by scope (`admin` covers every scope).

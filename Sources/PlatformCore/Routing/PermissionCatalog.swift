@@ -47,6 +47,12 @@ public enum PermissionCatalog {
         .init(name: "can_delete_contact", resource: "contact", description: "Archive contacts or delete them for good", defaultRole: .admin),
         .init(name: "can_use_ai", resource: "ai", description: "Ask the AI provider (CRM analysis, drafts, discovery, follow-ups); every call is metered",
               defaultRole: .member),
+        .init(name: "can_view_visibility", resource: "visibility",
+              description: "See AI-visibility projects, competitors, queries, the configured providers, runs and their results", defaultRole: .viewer),
+        .init(name: "can_manage_visibility", resource: "visibility",
+              description: "Create, change and archive AI-visibility projects, their competitors and queries", defaultRole: .member),
+        .init(name: "can_run_visibility", resource: "visibility",
+              description: "Start and cancel AI-visibility runs (each spends the workspace's credits)", defaultRole: .member),
     ]
 
     public static let names: Set<String> = Set(all.map(\.name))

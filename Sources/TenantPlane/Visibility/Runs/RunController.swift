@@ -14,9 +14,6 @@ struct RunController {
     let jobs: (any TenantJobQueue)?
     let stream: RunStream
 
-    static let view = Permission.named("can_view_visibility", scope: "visibility:read")
-    static let run = Permission.named("can_run_visibility", scope: "visibility:run")
-
     static let projectNotFound = ErrorCase(RunRepository.projectNotFound)
     static let runNotFound = ErrorCase(RunRepository.runNotFound)
 
@@ -53,40 +50,40 @@ struct RunController {
         query: TrendQuery.self, returns: Trend.self, errors: [projectNotFound])
 
     func addRoutes(to routes: RouteTable) {
-        routes.tenant(Self.create, Self.run) { input, context in try await start(input, context) }
-        routes.tenant(Self.list, Self.view) { input, context in
+        routes.tenant(Self.create, VisibilityAccess.run) { input, context in try await start(input, context) }
+        routes.tenant(Self.list, VisibilityAccess.view) { input, context in
             let repository = RunRepository(context)
             let project = try await repository.project(try input.id("project_id"))
             return try await repository.list(project: project.id, input.query)
         }
-        routes.tenant(Self.show, Self.view) { input, context in try await RunRepository(context).require(try input.id("run_id")) }
-        routes.tenant(Self.results, Self.view) { input, context in
+        routes.tenant(Self.show, VisibilityAccess.view) { input, context in try await RunRepository(context).require(try input.id("run_id")) }
+        routes.tenant(Self.results, VisibilityAccess.view) { input, context in
             let repository = RunRepository(context)
             let run = try await repository.require(try input.id("run_id"))
             return try await repository.results(run: run.id, input.query)
         }
-        routes.tenant(Self.scores, Self.view) { input, context in
+        routes.tenant(Self.scores, VisibilityAccess.view) { input, context in
             let repository = RunRepository(context)
             let run = try await repository.require(try input.id("run_id"))
             return QueryScoreList(runID: run.id, items: try await repository.scores(run: run))
         }
-        routes.tenant(Self.usage, Self.view) { input, context in
+        routes.tenant(Self.usage, VisibilityAccess.view) { input, context in
             let repository = RunRepository(context)
             let run = try await repository.require(try input.id("run_id"))
             return try await repository.usage(run: run.id, page: input.query)
         }
-        routes.tenant(Self.cancel, Self.run) { input, context in
+        routes.tenant(Self.cancel, VisibilityAccess.run) { input, context in
             let repository = RunRepository(context)
             let (run, credits) = try await repository.cancel(try input.id("run_id"))
             try await refundCancelled(run, credits: credits, context)
             return try await repository.require(run.id)
         }
-        routes.tenant(Self.trend, Self.view) { input, context in
+        routes.tenant(Self.trend, VisibilityAccess.view) { input, context in
             let repository = RunRepository(context)
             let project = try await repository.project(try input.id("project_id"))
             return Trend(projectID: project.id, provider: input.query.provider?.lowercased(), points: try await repository.trend(project: project.id, input.query))
         }
-        stream.addRoutes(to: routes, permission: Self.view)
+        stream.addRoutes(to: routes, permission: VisibilityAccess.view)
     }
 
     private func start(_ input: Input<RunRequest, NoQuery>, _ context: TenantContext) async throws -> VisibilityRun {

@@ -102,11 +102,11 @@ struct RunRepository {
         let queries: [UUID]
         if let wanted = request.queryIDs {
             queries = try await db.all(Identified.self, """
-                SELECT id FROM \(db.table("visibility_queries")) WHERE \(active) AND id = ANY(\(wanted)) ORDER BY created_at, id
+                SELECT id FROM \(db.table("visibility_queries")) WHERE \(active) AND id = ANY(\(wanted)) ORDER BY seq
                 """, logger: logger).map(\.id)
         } else {
             queries = try await db.all(Identified.self, """
-                SELECT id FROM \(db.table("visibility_queries")) WHERE \(active) ORDER BY created_at, id
+                SELECT id FROM \(db.table("visibility_queries")) WHERE \(active) ORDER BY seq
                 """, logger: logger).map(\.id)
         }
         guard !queries.isEmpty else { throw Self.noValidQueries }
@@ -134,15 +134,17 @@ struct RunRepository {
                 RETURNING \(VisibilityRun.columns)
                 """, logger: logger)
             guard let run else { return nil as VisibilityRun? }
-            for provider in plan.providers {
-                try await tx.execute("""
-                    INSERT INTO \(items) (run_id, query_id, query_text, query_type, category_tier, query_focus, provider, model, repetition, credits)
-                    SELECT \(id), q.id, q.text, q.query_type, q.category_tier, q.query_focus, \(provider.name), \(provider.model), r, \(provider.creditsPerItem)
-                    FROM \(tx.table("visibility_queries")) q, generate_series(1, \(plan.repetitions)) r
-                    WHERE q.id = ANY(\(plan.queries))
-                    RETURNING id
-                    """, logger: logger)
-            }
+            try await tx.execute("""
+                INSERT INTO \(items) (run_id, query_id, query_text, query_type, category_tier, query_focus, provider, model, repetition, credits)
+                SELECT \(id), q.id, q.text, q.query_type, q.category_tier, q.query_focus, p.name, p.model, r, p.credits
+                FROM \(tx.table("visibility_queries")) q
+                CROSS JOIN unnest(\(plan.providers.map(\.name)), \(plan.providers.map(\.model)), \(plan.providers.map(\.creditsPerItem)))
+                     WITH ORDINALITY AS p (name, model, credits, ord)
+                CROSS JOIN generate_series(1, \(plan.repetitions)) r
+                WHERE q.id = ANY(\(plan.queries))
+                ORDER BY q.seq, p.ord, r
+                RETURNING id
+                """, logger: logger)
             return run
         }
         if let inserted { return inserted }
@@ -179,7 +181,7 @@ struct RunRepository {
         if let provider = query.provider { filter = "\(filter) AND provider = \(provider.lowercased())" }
         if let queryID = query.queryID { filter = "\(filter) AND query_id = \(queryID)" }
         if let status = query.status { filter = "\(filter) AND status = ANY(\(status.map(\.rawValue)))" }
-        return try await db.list(VisibilityResult.self, filter, orderBy: "created_at, id", page: query.page, logger: logger)
+        return try await db.list(VisibilityResult.self, filter, orderBy: "seq", page: query.page, logger: logger)
     }
 
     /// Per query and provider, and per query across providers (`*`): the stored breakdown once

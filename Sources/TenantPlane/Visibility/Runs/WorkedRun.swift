@@ -68,7 +68,7 @@ struct WorkedRun: Sendable {
         try await db.first(Item.self, """
             UPDATE \(items) SET status = 'RUNNING', attempts = attempts + 1, started_at = now()
             WHERE id = (SELECT i.id FROM \(items) i JOIN \(runs) r ON r.id = i.run_id AND r.status = 'RUNNING'
-                        WHERE i.run_id = \(run.id) AND i.status = 'PENDING' ORDER BY i.created_at, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED)
+                        WHERE i.run_id = \(run.id) AND i.status = 'PENDING' ORDER BY i.seq LIMIT 1 FOR UPDATE OF i SKIP LOCKED)
             RETURNING id, query_text, provider, attempts::int AS attempts
             """, logger: logger)
     }
