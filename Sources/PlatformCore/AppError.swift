@@ -92,11 +92,8 @@ extension AppError {
     // What the authenticator answers for credentials it cannot accept.
     public static let invalidAuthorization = AppError.unauthenticated("invalid_authorization", "Use Authorization: Bearer <token>.")
     public static let invalidToken = AppError.unauthenticated("invalid_token", "The access token is invalid or expired.")
-    public static let malformedAPIKey = AppError.unauthenticated("invalid_api_key", "The API key is malformed.")
+    /// Every refused key, malformed, unknown, revoked, expired or disabled, gets this one answer.
     public static let invalidAPIKey = AppError.unauthenticated("invalid_api_key", "The API key is not valid.")
-    public static let apiKeyRevoked = AppError.unauthenticated("api_key_revoked", "The API key has been revoked.")
-    public static let apiKeyExpired = AppError.unauthenticated("api_key_expired", "The API key has expired.")
-    public static let apiKeyDisabled = AppError.unauthenticated("api_key_disabled", "The API key is disabled.")
 
     public static let internalError = AppError(
         .internalServerError, code: "internal_error", message: "Something went wrong on our side.")

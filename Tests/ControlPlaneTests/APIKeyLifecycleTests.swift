@@ -22,7 +22,7 @@ import Testing
             #expect(rotated.json["id"]?.stringValue != oldID)
             for field in ["name", "description", "scopes", "expires_at"] { #expect(rotated.json[field] == created.json[field], "\(field) carried over") }
 
-            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(oldKey)).errorCode == "api_key_revoked")
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(oldKey)).errorCode == "invalid_api_key")
             #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(newKey)).status == .ok)
             let again = try await client.request(.post, "/api/v1/api-keys/\(oldID)/rotate", headers: owner.headers())
             #expect(again.status == .conflict && again.errorCode == "api_key_revoked", "a revoked key is not rotated twice")
@@ -41,7 +41,7 @@ import Testing
             let key = try await client.createAPIKey(for: owner, scopes: ["records:read"], name: "reader")
             let off = try await client.request(.post, "/api/v1/api-keys/\(key.id)/toggle", headers: owner.headers())
             #expect(off.json["is_active"] == false)
-            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(key.key)).errorCode == "api_key_disabled")
+            #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(key.key)).errorCode == "invalid_api_key")
             let on = try await client.request(.post, "/api/v1/api-keys/\(key.id)/toggle", headers: owner.headers())
             #expect(on.json["is_active"] == true)
             #expect(try await client.request(.get, "/api/v1/records", headers: .bearer(key.key)).status == .ok)

@@ -107,7 +107,8 @@ struct APIKeyRepository: Sendable {
             "DELETE FROM control.api_keys WHERE id = \(id) AND workspace_id = \(workspaceID) RETURNING id", logger: logger) == 1
     }
 
-    /// The key behind a presented secret, with why it may not be used (if it may not).
+    /// The key behind a presented secret, or the one uniform 401 (B14): an unknown, revoked,
+    /// expired or disabled key reads the same to the caller; only the log says which.
     func verify(_ key: APIKey, logger: Logger) async throws -> Result<APIKeyIdentity, AppError> {
         guard let found = try await client.first(Presented.self, """
             SELECT id, workspace_id, scopes, created_by, is_active, revoked_at IS NOT NULL AS revoked,
@@ -116,9 +117,10 @@ struct APIKeyRepository: Sendable {
             FROM control.api_keys WHERE key_digest = \(key.digest)
             """, logger: logger)
         else { return .failure(.invalidAPIKey) }
-        if found.revoked { return .failure(.apiKeyRevoked) }
-        if found.expired { return .failure(.apiKeyExpired) }
-        if !found.active { return .failure(.apiKeyDisabled) }
+        if let refused = found.revoked ? "revoked" : found.expired ? "expired" : !found.active ? "disabled" : nil {
+            logger.info("API key refused", metadata: ["api_key_id": "\(found.identity.id)", "reason": "\(refused)"])
+            return .failure(.invalidAPIKey)
+        }
         usage.used(found.identity.id, stale: found.stale, logger: logger)
         return .success(found.identity)
     }

@@ -32,7 +32,7 @@ struct CredentialAuthenticator: Authenticating {
 
     private func apiKey(_ secret: String, logger: Logger) async throws -> Principal {
         guard let key = APIKey(parsing: secret) else {
-            throw AppError.malformedAPIKey
+            throw AppError.invalidAPIKey
         }
         let identity = try await keys.verify(key, logger: logger).get()
         if let wait = await limiter.acquire(identity.id) {
