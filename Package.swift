@@ -145,7 +145,10 @@ let package = Package(
             dependencies: ["ControlPlane", "Migrator", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "TenantPlaneTests",
-            dependencies: ["TenantPlane", "PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: [
+                "TenantPlane", "PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(
             name: "PlatformServerTests",
             dependencies: ["PlatformServer", "PlatformTesting", .product(name: "HummingbirdTesting", package: "hummingbird")]),

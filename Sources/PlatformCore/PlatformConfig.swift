@@ -15,7 +15,7 @@ public struct PlatformConfig: Sendable {
     public var maximumConnections: Int
     /// How many jobs one worker process runs at once.
     public var workerConcurrency: Int
-    /// A claimed job whose worker stops renewing it is taken over after this long.
+    /// A claimed job whose worker stops renewing it is taken over after this long (`JOB_LEASE_SECONDS`, default 30).
     public var jobLease: Duration
     /// How often an idle worker looks for due jobs even without a notification.
     public var jobPollInterval: Duration
@@ -39,6 +39,12 @@ public struct PlatformConfig: Sendable {
     public var visibility: VisibilitySettings
     /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
     public var initialCredits = 100
+    /// `CALLBACK_SECRET`: what every workspace's callback secret is derived from; unset, the JWT
+    /// secret is (so rotating either rotates every workspace's).
+    public var callbackSecret: String?
+
+    /// Signs and checks callbacks from automation (`RouteTable.signed`).
+    public var callbackSigner: CallbackSigner { CallbackSigner(secret: callbackSecret ?? jwtSecret) }
 
     public init(
         database: DatabaseURL,
@@ -88,7 +94,7 @@ public struct PlatformConfig: Sendable {
     public var filesDirectory: URL { dataDirectory.appending(path: "files") }
 
     /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
-    /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, and `AI_PROVIDER` with
+    /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, `INITIAL_CREDITS`, `CALLBACK_SECRET`, `JOB_LEASE_SECONDS`, and `AI_PROVIDER` with
     /// `AI_MODEL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, the visibility providers' (`VisibilitySettings`), failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
         var missing: [String] = []
@@ -134,6 +140,11 @@ public struct PlatformConfig: Sendable {
             ai: ai,
             visibility: visibility
         )
+        if environment["JOB_LEASE_SECONDS"] != nil { config.jobLease = .seconds(try integer("JOB_LEASE_SECONDS", 30)) }
+        if let secret = environment["CALLBACK_SECRET"], !secret.isEmpty {
+            guard secret.utf8.count >= 32 else { throw ConfigError.invalid("CALLBACK_SECRET", "use at least 32 bytes") }
+            config.callbackSecret = secret
+        }
         if let raw = environment["INITIAL_CREDITS"] {
             guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }
             config.initialCredits = credits

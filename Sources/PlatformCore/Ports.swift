@@ -13,6 +13,8 @@ public protocol Authenticating: Sendable {
 /// must look the same).
 public protocol WorkspaceResolving: Sendable {
     func membership(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> WorkspaceMembership?
+    /// The workspace alone (no role, no member), for a caller whose signature already named it.
+    func workspace(_ id: UUID, logger: Logger) async throws -> WorkspaceMembership?
 }
 
 /// Brings one workspace's schema to the newest tenant migration.

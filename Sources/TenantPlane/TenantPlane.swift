@@ -1,7 +1,8 @@
 import PlatformCore
 
 /// The tenant API: every route is registered with `RouteTable.tenant`, so it runs only with a
-/// principal, a workspace it may use, and that workspace's `TenantDatabase`.
+/// principal, a workspace it may use, and that workspace's `TenantDatabase` (or, for the one
+/// automation callback, with `RouteTable.signed`: a signature by that workspace's secret).
 public struct TenantPlane: Sendable {
     let files: ChannelFiles
     let stream: ChannelStream
@@ -12,6 +13,7 @@ public struct TenantPlane: Sendable {
     let visibility: VisibilitySettings
     let tokenPrice: @Sendable (String) -> TokenPrice?
     let runs: RunController
+    let callbacks: CallbackSigner
 
     /// `hub` wakes live streams when NOTIFY announces a change; files go under the data folder.
     /// Visibility runs are charged to `ledger` and worked by jobs scheduled on `jobs`, asking
@@ -28,6 +30,7 @@ public struct TenantPlane: Sendable {
         self.visibility = config.visibility
         self.tokenPrice = tokenPrice
         runs = RunController(providers: providers, ledger: ledger, jobs: jobs, stream: RunStream(hub: hub, heartbeat: config.sseHeartbeat))
+        callbacks = config.callbackSigner
     }
 
     /// The background work the job worker runs for workspaces: visibility runs.
@@ -60,5 +63,6 @@ public struct TenantPlane: Sendable {
         files.addRoutes(to: routes)
         VisibilityController(settings: visibility, prices: tokenPrice).addRoutes(to: routes)
         runs.addRoutes(to: routes)
+        RunCallbackController(runs: runs, signer: callbacks).addRoutes(to: routes)
     }
 }

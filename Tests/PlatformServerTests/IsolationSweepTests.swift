@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PlatformCore
 import PlatformTesting
 import Testing
+import VisibilityEngine
 
 /// Tenant isolation, the first law, over every workspace-scoped operation of the route table: a
 /// new route is swept the moment it is registered. Workspace A's credentials never read or write
@@ -53,13 +54,19 @@ import Testing
                                                   headers: owner.headers()))
         let query = try #require(await client.request(.post, "/api/v1/visibility/projects/\(project)/queries", json: ["queries": [["text": "secret?"]]],
                                                       headers: owner.headers()).json["created"]?[0]?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+        let run = try id(await client.request(.post, "/api/v1/visibility/projects/\(project)/runs", json: [:], headers: owner.headers()))
         return [
-            "project_id": project, "query_id": query,
+            "project_id": project, "query_id": query, "run_id": run,
             "channel_id": channel, "message_id": message, "channel_task_id": channelTask, "file_id": file,
             "contact_id": contact, "entity_id": contact, "task_id": task, "relationship_id": relationship, "proposal_id": proposal, "insight_id": insight,
             "view_id": view, "history_id": history, "pipeline_id": pipeline,
             "recordset_id": recordset, "record_id": record, "api_key_id": key, "job_id": job, "member_id": member, "team_id": team, "workspace_id": owner.workspaceID, "user_id": owner.userID,
         ]
+    }
+
+    /// Visibility runs ask a local provider (the seed starts one).
+    static func visibility(_ baseURL: String) -> VisibilitySettings {
+        VisibilitySettings(providers: [.init(name: .openai, apiKey: "test", baseURL: baseURL)])
     }
 
     /// Values for the parameters that are words, not ids.
@@ -106,7 +113,13 @@ import Testing
 
     @Test func noCredentialOfOneWorkspaceReachesAnother() async throws {
         // Two key requests per operation: the key's rate limit is not what this test is about.
-        try await TestPlatform.run(configure: { $0.apiKeyRateLimit = RateLimit(perSecond: 1_000, burst: 10_000) }) { client, platform in
+        let provider = try await FakeProviderServer.start()
+        defer { Task { try? await provider.shutdown() } }
+        let baseURL = provider.baseURL
+        try await TestPlatform.run(configure: {
+            $0.apiKeyRateLimit = RateLimit(perSecond: 1_000, burst: 10_000)
+            $0.visibility = Self.visibility(baseURL)
+        }) { client, platform in
             let a = try await platform.account(.alice, via: client)
             let b = try await platform.account(.bob, via: client)
             let aIDs = try await seed(client, a)
@@ -160,7 +173,10 @@ import Testing
     /// Routes that name their workspace in the path (`/workspaces/{workspace_id}/…`): A's
     /// credentials with B's workspace in the path reach nothing, and B's roster and name stay.
     @Test func aWorkspaceInThePathIsCheckedLikeTheHeader() async throws {
-        try await TestPlatform.run { client, platform in
+        let provider = try await FakeProviderServer.start()
+        defer { Task { try? await provider.shutdown() } }
+        let baseURL = provider.baseURL
+        try await TestPlatform.run(configure: { $0.visibility = Self.visibility(baseURL) }) { client, platform in
             let a = try await platform.account(.alice, via: client)
             let b = try await platform.account(.bob, via: client)
             let aIDs = try await seed(client, a)

@@ -25,7 +25,7 @@ CREATE TABLE visibility_runs (
     -- The ledger's debit, once taken (a run is not worked on before).
     ledger_entry_id uuid,
     idempotency_key text,
-    avg_visibility_score numeric(5, 2),
+    avg_visibility_score double precision,
     mention_count integer,
     citation_count integer,
     cost_micro_usd bigint NOT NULL DEFAULT 0,
@@ -64,7 +64,7 @@ CREATE TABLE visibility_run_items (
     mention_position smallint,
     mention_context text,
     sentiment text CHECK (sentiment IN ('POSITIVE', 'NEUTRAL', 'NEGATIVE')),
-    sentiment_score numeric(4, 3),
+    sentiment_score double precision,
     extracted_urls text[] NOT NULL DEFAULT '{}',
     citations jsonb NOT NULL DEFAULT '[]',
     grounding_urls text[] NOT NULL DEFAULT '{}',
@@ -73,7 +73,7 @@ CREATE TABLE visibility_run_items (
     competitor_mentions jsonb NOT NULL DEFAULT '[]',
     visibility_score smallint CHECK (visibility_score BETWEEN 0 AND 100),
     score_breakdown jsonb,
-    confidence numeric(3, 2),
+    confidence double precision,
     error_message text,
     started_at timestamptz,
     completed_at timestamptz,
@@ -92,18 +92,23 @@ CREATE TABLE visibility_query_scores (
     query_text text NOT NULL,
     results integer NOT NULL,
     failed integer NOT NULL,
-    avg_visibility_score numeric(5, 2),
-    mention_rate numeric(4, 3),
-    citation_rate numeric(4, 3),
-    link_rate numeric(4, 3),
-    avg_mention_position numeric(4, 2),
+    avg_visibility_score double precision,
+    mention_rate double precision,
+    citation_rate double precision,
+    link_rate double precision,
+    avg_mention_position double precision,
     sentiment_counts jsonb NOT NULL DEFAULT '{}',
     PRIMARY KEY (run_id, query_id, provider)
 );
 
--- Provider calls of a run are metered in `ai_calls` like every other model call.
+-- Provider calls of a run are metered in `ai_calls` like every other model call. A run's row is
+-- opened (`started`) when its item is claimed, before the call, and closed with the outcome; a
+-- worker that dies mid-call leaves it `started` until the item's next claim marks it `interrupted`.
 ALTER TABLE ai_calls
     ADD COLUMN run_id uuid,
     ADD COLUMN run_item_id uuid,
-    ADD COLUMN http_status integer;
+    ADD COLUMN http_status integer,
+    DROP CONSTRAINT ai_calls_status_check,
+    ADD CONSTRAINT ai_calls_status_check CHECK (status IN ('succeeded', 'failed', 'malformed_output', 'started', 'interrupted'));
 CREATE INDEX ai_calls_by_run ON ai_calls (run_id, created_at) WHERE run_id IS NOT NULL;
+CREATE INDEX ai_calls_started ON ai_calls (run_item_id) WHERE status = 'started';

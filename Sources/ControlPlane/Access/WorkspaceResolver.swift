@@ -28,6 +28,12 @@ struct WorkspaceResolver: WorkspaceResolving {
         }
     }
 
+    func workspace(_ id: UUID, logger: Logger) async throws -> WorkspaceMembership? {
+        try await client.first(Row.self, """
+            SELECT id, status, schema_version, placement, NULL::text AS role, NULL::uuid AS member_id FROM control.workspaces WHERE id = \(id)
+            """, logger: logger)?.membership
+    }
+
     private struct Row: PlatformCore.Row {
         let membership: WorkspaceMembership
 

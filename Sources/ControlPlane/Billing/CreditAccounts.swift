@@ -172,7 +172,7 @@ private struct Account {
                 INSERT INTO control.credit_entries
                     (id, workspace_id, kind, credits, balance_after, idempotency_key, reference, description, refund_of, expires_at, actor_id, created_at)
                 VALUES (\(id), \(workspace), \(kind.rawValue), \(credits), \(balance), \(key), \(reference), \(description), \(refundOf),
-                        \(expiresAt), \(actor), coalesce(\(createdAt), now()))
+                        \(expiresAt), \(actor), coalesce(\(createdAt), clock_timestamp()))
                 RETURNING id)
             UPDATE control.credit_balances SET balance = \(balance), updated_at = now()
             WHERE workspace_id = \(workspace) AND EXISTS (SELECT 1 FROM entry) RETURNING workspace_id

@@ -33,6 +33,11 @@ public enum OpenAPIDocument {
                         "description": "The workspace to act in. Required with a user's token; an API key implies its own workspace.",
                         "schema": JSONSchema.string(format: "uuid").jsonValue(),
                     ],
+                    "Signature": [
+                        "name": "X-Platform-Signature", "in": "header", "required": true,
+                        "description": "`t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` under the workspace's callback secret; five minutes' tolerance.",
+                        "schema": ["type": "string", "pattern": "^t=[0-9]+,v1=[0-9a-f]{64}$"],
+                    ],
                     "IdempotencyKey": [
                         "name": "Idempotency-Key", "in": "header", "required": false,
                         "description": "Replays the first successful response to every retry with the same key and body (24 hours).",
@@ -73,13 +78,14 @@ public enum OpenAPIDocument {
             "x-implemented": .bool(operation.isImplemented),
             "description": .string(accessDescription(operation.access)),
         ]
-        object["security"] = operation.access == .open ? .array([]) : [["bearerAuth": []], ["apiKeyHeader": []]]
+        object["security"] = operation.access == .open || operation.access == .signed ? .array([]) : [["bearerAuth": []], ["apiKeyHeader": []]]
         var parameters: [JSONValue] = operation.pathParameters.map { name in
             let schema = Input<NoBody, NoQuery>.isID(name) ? JSONSchema.string(format: "uuid") : operation.pathWords[name].map(JSONSchema.stringEnum) ?? .string()
             return ["name": .string(name), "in": "path", "required": true, "schema": schema.jsonValue()]
         }
         if operation.access.isWorkspaceScoped && !operation.workspaceFromPath { parameters.append(["$ref": "#/components/parameters/WorkspaceID"]) }
         if operation.isIdempotent { parameters.append(["$ref": "#/components/parameters/IdempotencyKey"]) }
+        if operation.access == .signed { parameters.append(["$ref": "#/components/parameters/Signature"]) }
         if let query = schemas.query {
             parameters += queryParameters(query, components)
         }
@@ -175,6 +181,7 @@ public enum OpenAPIDocument {
         case .authenticated: "authenticated"
         case .workspace(let permission): "workspace: \(permission.scope ?? "member")"
         case .tenant(let permission): "tenant: \(permission.scope ?? "member")"
+        case .signed: "signed"
         }
     }
 
@@ -184,6 +191,9 @@ public enum OpenAPIDocument {
         case .authenticated: "Any signed-in user or API key."
         case .workspace(let permission): "Workspace (control plane): \(permission.summary)."
         case .tenant(let permission): "Tenant data: \(permission.summary)."
+        case .signed:
+            "Signed, no token: `X-Platform-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` under the callback "
+                + "secret of the workspace the body names (`workspace_id`); the body's `event_id` makes a repeated delivery act once."
         }
     }
 }

@@ -14,6 +14,12 @@ public protocol RequestBody: Decodable, Sendable {
     func validated() throws -> Self
 }
 
+/// The body of a signed callback (`RouteTable.signed`): it names its workspace and its delivery.
+public protocol SignedBody: RequestBody {
+    var workspaceID: UUID { get }
+    var eventID: String { get }
+}
+
 extension RequestBody {
     public func validated() throws -> Self { self }
 }

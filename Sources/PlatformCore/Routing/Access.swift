@@ -12,10 +12,13 @@ public enum Access: Sendable, Equatable {
     case workspace(Permission)
     /// Tenant data, in the workspace's own schema.
     case tenant(Permission)
+    /// Tenant data for automation without a token: the body names the workspace and is signed
+    /// with that workspace's callback secret (`CallbackSigner`).
+    case signed
 
     public var permission: Permission? {
         switch self {
-        case .open, .authenticated: nil
+        case .open, .authenticated, .signed: nil
         case .workspace(let permission), .tenant(let permission): permission
         }
     }

@@ -37,6 +37,14 @@ public struct TenantContext: Sendable {
     public var memberID: UUID? { membership.memberID }
 }
 
+/// A signed callback's workspace, checked against the signature, and the delivery's event id.
+public struct SignedContext: Sendable {
+    public let workspaceID: UUID
+    public let eventID: String
+    public let db: TenantDatabase
+    public let logger: Logger
+}
+
 /// A workspace as one principal may use it, resolved from the control schema in one query.
 public struct WorkspaceMembership: Sendable, Equatable {
     public let workspaceID: UUID

@@ -80,7 +80,7 @@ public struct APIOperation: Sendable {
     /// What the gates in front of the handler may answer.
     static func errors(for access: Access) -> [ErrorCase] {
         let authentication: [AppError] = [
-            .unauthenticated(), .invalidAuthorization, .invalidToken, .invalidAPIKey, .apiKeyRevoked, .apiKeyExpired, .apiKeyDisabled,
+            .unauthenticated(), .invalidAuthorization, .invalidToken, .invalidAPIKey,
             .tooManyRequests(retryAfter: 1, ""),
         ]
         let workspace: [AppError] = [
@@ -92,6 +92,9 @@ public struct APIOperation: Sendable {
         case .authenticated: authentication
         case .workspace: authentication + workspace
         case .tenant: authentication + workspace + [.migrationRequired, TenantPools.placementUnavailable]
+        case .signed:
+            [CallbackSigner.invalid, RouteTable.invalidCallback, .workspaceForbidden, .workspaceSuspended, .workspaceNotReady, .migrationRequired,
+             TenantPools.placementUnavailable, IdempotencyStore.inFlight, IdempotencyStore.reused]
         }
         return cases.map(ErrorCase.init)
     }

@@ -23,17 +23,17 @@ public final class RouteTable {
     /// Anyone may call it.
     public func open<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, OpenContext) async throws -> O) {
         let gates = self.gates
-        register(endpoint, access: .open, handler) { _, context in
-            (OpenContext(logger: context.logger), gates.controlIdempotency, "anonymous")
+        register(endpoint, access: .open, handler) { _, context, _ in
+            (OpenContext(logger: context.logger), gates.controlIdempotency, "anonymous", nil)
         }
     }
 
     /// Any signed-in user or API key.
     public func authenticated<B, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, AuthenticatedContext) async throws -> O) {
         let gates = self.gates
-        register(endpoint, access: .authenticated, handler) { request, context in
+        register(endpoint, access: .authenticated, handler) { request, context, _ in
             let (principal, logger) = try await gates.authenticate(request, context.logger)
-            return (AuthenticatedContext(principal: principal, logger: logger), gates.controlIdempotency, principal.scopeName)
+            return (AuthenticatedContext(principal: principal, logger: logger), gates.controlIdempotency, principal.scopeName, nil)
         }
     }
 
@@ -45,11 +45,11 @@ public final class RouteTable {
         precondition(permission.name == nil, "\(endpoint.path): named permissions live in a workspace's schema; use tenant(_:_:_:)")
         let gates = self.gates
         let fromPath = endpoint.pathParameters.contains(Self.workspaceParameter)
-        register(endpoint, access: .workspace(permission), handler) { request, context in
+        register(endpoint, access: .workspace(permission), handler) { request, context, _ in
             let named = try fromPath ? Self.pathWorkspace(context) : nil
             let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission, named: named)
             let owner = "\(membership.workspaceID) \(principal.scopeName)"
-            return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency, owner)
+            return (WorkspaceContext(principal: principal, membership: membership, logger: logger), gates.controlIdempotency, owner, nil)
         }
     }
 
@@ -59,20 +59,53 @@ public final class RouteTable {
         _ handler: @escaping @Sendable (Input<B, Q>, TenantContext) async throws -> O
     ) {
         let gates = self.gates
-        register(endpoint, access: .tenant(permission), handler) { request, context in
+        register(endpoint, access: .tenant(permission), handler) { request, context, _ in
             let (principal, membership, logger) = try await gates.workspace(request, context.logger, permission)
             guard membership.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
             let db = try gates.tenants.database(for: membership)
             try await gates.checkMatrix(permission, principal, membership, db, logger)
             let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger)
-            return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")), principal.scopeName)
+            return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")), principal.scopeName, nil)
         }
+    }
+
+    /// Tenant data for automation that signs its body instead of sending a token (`CallbackSigner`):
+    /// the workspace is the one the signed body names, and the body's `event_id` is the operation's
+    /// idempotency key, so a delivery repeated within the signature's five minutes acts once.
+    public func signed<B: SignedBody, Q, O>(_ endpoint: Endpoint<B, Q, O>, _ handler: @escaping @Sendable (Input<B, Q>, SignedContext) async throws -> O) {
+        let gates = self.gates
+        register(endpoint, access: .signed, handler) { request, context, body in
+            let bytes = body.map { Array(buffer: $0) } ?? []
+            guard let envelope = try? JSONDecoder().decode(SignedEnvelope.self, from: Data(bytes)),
+                  (1...255).contains(envelope.eventID.utf8.count), envelope.eventID.utf8.allSatisfy({ (0x21...0x7e).contains($0) })
+            else { throw Self.invalidCallback }
+            try gates.signer.verify(request.headers[CallbackSigner.header], body: bytes, workspace: envelope.workspaceID)
+            var logger = context.logger
+            logger[metadataKey: "workspace_id"] = "\(envelope.workspaceID)"
+            logger[metadataKey: "event_id"] = "\(envelope.eventID)"
+            guard let workspace = try await gates.workspaces.workspace(envelope.workspaceID, logger: logger) else { throw AppError.workspaceForbidden }
+            try Gates.checkStatus(workspace)
+            guard workspace.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
+            let db = try gates.tenants.database(for: workspace)
+            let signed = SignedContext(workspaceID: workspace.workspaceID, eventID: envelope.eventID, db: db, logger: logger)
+            return (signed, IdempotencyStore(db: db, table: db.table("idempotency_keys")), "signed", envelope.eventID)
+        }
+    }
+
+    public static let invalidCallback = AppError.badRequest(
+        "invalid_callback", "A callback body is a JSON object with workspace_id (a UUID) and event_id (1 to 255 visible ASCII characters).")
+
+    private struct SignedEnvelope: Decodable {
+        let workspaceID: UUID
+        let eventID: String
+
+        enum CodingKeys: String, CodingKey { case workspaceID = "workspace_id", eventID = "event_id" }
     }
 
     private func register<B, Q, O, C: Sendable>(
         _ endpoint: Endpoint<B, Q, O>, access: Access,
         _ handler: @escaping @Sendable (Input<B, Q>, C) async throws -> O,
-        gate: @escaping @Sendable (Request, AppRequestContext) async throws -> (context: C, store: IdempotencyStore, owner: String)
+        gate: @escaping @Sendable (Request, AppRequestContext, ByteBuffer?) async throws -> (context: C, store: IdempotencyStore, owner: String, replayKey: String?)
     ) {
         precondition(!operations.contains { $0.method == endpoint.method && $0.path == endpoint.path }, "\(endpoint.method) \(endpoint.path) is registered twice")
         operations.append(APIOperation(endpoint, access: access))
@@ -80,16 +113,21 @@ public final class RouteTable {
         let readsBody = B.self != NoBody.self
         let bodyFields = readsBody ? Self.fields(of: B.self) : nil
         let bodyLimit = (B.self as? any RawRequestBody.Type)?.maximumSize
+        // A signed body is read before its gate, which checks the signature over it; every other
+        // gate runs first, so nobody unauthenticated gets to send a large body.
+        let bodyFirst = access == .signed
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
-            let (scoped, store, owner) = try await gate(request, context)
-            if let reason = endpoint.notSupported { throw AppError.notSupported(reason) }
             var request = request
-            let body = readsBody ? try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) : nil
+            var body = bodyFirst ? try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) : nil
+            let (scoped, store, owner, replayKey) = try await gate(request, context, body)
+            if let reason = endpoint.notSupported { throw AppError.notSupported(reason) }
+            if readsBody && !bodyFirst { body = try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) }
             let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
-            guard endpoint.isIdempotent, let key = request.headers[IdempotencyStore.header] else {
+            guard let key = replayKey ?? (endpoint.isIdempotent ? request.headers[IdempotencyStore.header] : nil) else {
                 return try await handler(input, scoped).response(status: endpoint.status)
             }
-            let scope = "\(endpoint.method) \(endpoint.path) \(owner)"
+            // The path as sent: one key used on two projects' runs is two requests, not a replay.
+            let scope = "\(endpoint.method) \(request.uri.path) \(owner)"
             return try await store.respond(key: key, scope: scope, body: body, status: endpoint.status, logger: context.logger) {
                 guard let model = try await handler(input, scoped) as? any APIModel else {
                     preconditionFailure("\(endpoint.path): an idempotent operation answers a JSON model")
@@ -129,8 +167,13 @@ public struct Gates: Sendable {
     let tenants: TenantPools
     let tenantVersion: Int
     let controlIdempotency: IdempotencyStore
+    let signer: CallbackSigner
 
-    public init(authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient) {
+    public init(
+        authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient,
+        signer: CallbackSigner
+    ) {
+        self.signer = signer
         self.authenticator = authenticator
         self.workspaces = workspaces
         self.tenants = tenants
@@ -172,14 +215,18 @@ public struct Gates: Sendable {
         guard let membership = try await workspaces.membership(workspaceID: workspaceID, principal: principal, logger: logger) else {
             throw AppError.workspaceForbidden
         }
+        try Self.checkStatus(membership)
+        guard permission.allows(principal, role: membership.role) else { throw AppError.insufficientPermissions(permission) }
+        return (principal, membership, logger)
+    }
+
+    static func checkStatus(_ membership: WorkspaceMembership) throws {
         switch membership.status {
         case "active": break
         case "provisioning": throw AppError.workspaceNotReady
         case "suspended": throw AppError.workspaceSuspended
         default: throw AppError.workspaceForbidden
         }
-        guard permission.allows(principal, role: membership.role) else { throw AppError.insufficientPermissions(permission) }
-        return (principal, membership, logger)
     }
 
     /// A named permission, for a person: the workspace's matrix (the catalogue's default when it
@@ -196,7 +243,8 @@ public struct Gates: Sendable {
 }
 
 extension Principal {
-    var scopeName: String {
+    /// Whose idempotency keys and reserved ids these are: `user:<id>` or `key:<id>`.
+    public var scopeName: String {
         switch self {
         case .user(let id, _): "user:\(id)"
         case .apiKey(let key): "key:\(key.id)"

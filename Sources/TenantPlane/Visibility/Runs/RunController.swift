@@ -87,31 +87,42 @@ struct RunController {
     }
 
     private func start(_ input: Input<RunRequest, NoQuery>, _ context: TenantContext) async throws -> VisibilityRun {
-        guard let ledger, let jobs else { throw MeteredLanguageModel.notConfigured }
-        let repository = RunRepository(context)
-        let project = try await repository.project(try input.id("project_id"))
-        let plan = try await repository.plan(input.body, project: project, configured: providers)
-        let id = RunRepository.runID(workspace: context.workspaceID, idempotencyKey: input.idempotencyKey)
-        try await jobs.schedule(
-            id: id, kind: VisibilityRunJob.kind, workspace: context.workspaceID, payload: ["run_id": .string(id.uuidString.lowercased())],
-            delay: .seconds(60), logger: context.logger)
         let apiKey: UUID? = if case .apiKey(let key) = context.principal { key.id } else { nil }
+        let origin = RunOrigin(
+            trigger: apiKey == nil ? .manual : .api, member: context.memberID, apiKey: apiKey, actor: context.principal.actingUserID,
+            owner: context.principal.scopeName)
+        return try await start(
+            input.body, project: try input.id("project_id"), origin: origin, idempotencyKey: input.idempotencyKey,
+            workspace: context.workspaceID, repository: RunRepository(context))
+    }
+
+    /// Starts a run for a person, a key or a signed callback (`origin`).
+    func start(
+        _ request: RunRequest, project projectID: UUID, origin: RunOrigin, idempotencyKey: String?, workspace: UUID, repository: RunRepository
+    ) async throws -> VisibilityRun {
+        guard let ledger, let jobs else { throw MeteredLanguageModel.notConfigured }
+        let project = try await repository.project(projectID)
+        let plan = try await repository.plan(request, project: project, configured: providers)
+        let id = RunRepository.runID(workspace: workspace, project: project.id, owner: origin.owner, idempotencyKey: idempotencyKey)
+        try await jobs.schedule(
+            id: id, kind: VisibilityRunJob.kind, workspace: workspace, payload: ["run_id": .string(id.uuidString.lowercased())],
+            delay: .seconds(60), logger: repository.logger)
         var run = try await repository.insert(
-            id: id, project: project, plan: plan, name: input.body.name, trigger: apiKey == nil ? .manual : .api, member: context.memberID,
-            apiKey: apiKey, idempotencyKey: input.idempotencyKey)
+            id: id, project: project, plan: plan, name: request.name, trigger: origin.trigger, member: origin.member,
+            apiKey: origin.apiKey, idempotencyKey: idempotencyKey)
         if run.ledgerEntryID == nil {
             let receipt: LedgerReceipt
             do {
                 receipt = try await ledger.debit(
-                    run.creditsCharged, workspace: context.workspaceID, key: VisibilityRunJob.debitKey(id), reference: "visibility_run:\(id.lowercased)",
-                    description: "Visibility run: \(run.totalResults) items", actor: context.principal.actingUserID, logger: context.logger)
+                    run.creditsCharged, workspace: workspace, key: VisibilityRunJob.debitKey(id), reference: "visibility_run:\(id.lowercased)",
+                    description: "Visibility run: \(run.totalResults) items", actor: origin.actor, logger: repository.logger)
             } catch let error as AppError where error.code == "insufficient_credits" {
                 try await repository.discard(id)
                 throw error
             }
             run = try await repository.recordDebit(id, entry: receipt.entryID)
         }
-        try await jobs.release(id: id, logger: context.logger)
+        try await jobs.release(id: id, logger: repository.logger)
         return run
     }
 
@@ -125,4 +136,13 @@ struct RunController {
             try await RunRepository(context).addRefund(run.id, credits: receipt.credits)
         }
     }
+}
+
+/// Who started a run, as the run records it; `owner` scopes the idempotency keys it reserves ids by.
+struct RunOrigin {
+    let trigger: VisibilityRun.Trigger
+    let member: UUID?
+    let apiKey: UUID?
+    let actor: UUID?
+    let owner: String
 }

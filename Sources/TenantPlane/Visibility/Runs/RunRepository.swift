@@ -72,11 +72,13 @@ struct RunRepository {
             """, logger: logger)
     }
 
-    /// A run's id: with an `Idempotency-Key`, derived from it, so a retry after a crash finds the
-    /// run (and its ledger debit) the first attempt began; otherwise new.
-    static func runID(workspace: UUID, idempotencyKey: String?) -> UUID {
+    /// A run's id: with an `Idempotency-Key`, derived from it (and from the project and whose key
+    /// it is, as the idempotency store scopes keys), so a retry after a crash finds the run (and
+    /// its ledger debit) the first attempt began; otherwise new.
+    static func runID(workspace: UUID, project: UUID, owner: String, idempotencyKey: String?) -> UUID {
         guard let idempotencyKey else { return UUID() }
-        var bytes = Array(SHA256.hash(data: Data("visibility_run \(workspace.uuidString.lowercased()) \(idempotencyKey)".utf8)).prefix(16))
+        let name = "visibility_run \(workspace.lowercased) \(project.lowercased) \(owner) \(idempotencyKey)"
+        var bytes = Array(SHA256.hash(data: Data(name.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50  // version 5 style: name-based
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
@@ -199,11 +201,11 @@ struct RunRepository {
         SELECT i.run_id, i.query_id, p.provider, min(i.query_text) AS query_text,
                count(*) FILTER (WHERE i.status = 'SUCCEEDED')::int AS results,
                count(*) FILTER (WHERE i.status = 'FAILED')::int AS failed,
-               round(avg(i.visibility_score) FILTER (WHERE i.status = 'SUCCEEDED'), 2) AS avg_visibility_score,
-               round(avg(i.is_mentioned::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3) AS mention_rate,
-               round(avg(i.is_cited::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3) AS citation_rate,
-               round(avg(i.is_linked::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3) AS link_rate,
-               round(avg(i.mention_position) FILTER (WHERE i.status = 'SUCCEEDED'), 2) AS avg_mention_position,
+               round(avg(i.visibility_score) FILTER (WHERE i.status = 'SUCCEEDED'), 2)::float8 AS avg_visibility_score,
+               round(avg(i.is_mentioned::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3)::float8 AS mention_rate,
+               round(avg(i.is_cited::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3)::float8 AS citation_rate,
+               round(avg(i.is_linked::int) FILTER (WHERE i.status = 'SUCCEEDED'), 3)::float8 AS link_rate,
+               round(avg(i.mention_position) FILTER (WHERE i.status = 'SUCCEEDED'), 2)::float8 AS avg_mention_position,
                jsonb_build_object(
                    'POSITIVE', count(*) FILTER (WHERE i.sentiment = 'POSITIVE'),
                    'NEUTRAL', count(*) FILTER (WHERE i.sentiment = 'NEUTRAL'),
@@ -217,7 +219,7 @@ struct RunRepository {
     func usage(run: UUID, page: Page) async throws -> RunUsage {
         let table = db.table("ai_calls")
         let totals = try await db.first(UsageTotals.self, """
-            SELECT count(*)::int AS calls, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed,
+            SELECT count(*)::int AS calls, count(*) FILTER (WHERE status NOT IN ('succeeded', 'started'))::int AS failed,
                    coalesce(sum(input_tokens), 0)::int AS input_tokens, coalesce(sum(output_tokens), 0)::int AS output_tokens,
                    coalesce(sum(latency_ms), 0)::int AS latency, coalesce(sum(cost_micro_usd), 0)::int8 AS cost
             FROM \(table) WHERE run_id = \(run)
@@ -266,7 +268,7 @@ struct RunRepository {
         if let to = query.to { filter = "\(filter) AND r.created_at < \(to)" }
         let provider = query.provider?.lowercased()
         return try await db.all(TrendPoint.self, """
-            SELECT r.id AS run_id, r.run_date::text AS run_date, r.completed_at,
+            SELECT r.id AS run_id, r.run_date, r.completed_at,
                    count(i.id)::int AS results,
                    round(avg(i.visibility_score), 2)::float8 AS avg_visibility_score,
                    round(avg(i.is_mentioned::int), 3)::float8 AS mention_rate,

@@ -55,11 +55,11 @@ struct VisibilityResult: APIModel, TableRow {
     }
 
     static let columns: Columns = [
-        "id", "run_id", "query_id", "provider", "model", "repetition::int AS repetition", "status", "attempts::int AS attempts", "answer_text",
-        "is_mentioned", "is_cited", "is_linked", "mention_position::int AS mention_position", "mention_context", "sentiment",
-        "sentiment_score::float8 AS sentiment_score", "extracted_urls", "citations", "grounding_urls", "follow_up_questions",
-        "brand_in_follow_up", "competitor_mentions", "visibility_score::int AS visibility_score", "score_breakdown",
-        "confidence::float8 AS confidence", "error_message", "query_text", "query_type", "category_tier", "query_focus", "started_at",
+        "id", "run_id", "query_id", "provider", "model", "repetition", "status", "attempts", "answer_text",
+        "is_mentioned", "is_cited", "is_linked", "mention_position", "mention_context", "sentiment",
+        "sentiment_score", "extracted_urls", "citations", "grounding_urls", "follow_up_questions",
+        "brand_in_follow_up", "competitor_mentions", "visibility_score", "score_breakdown",
+        "confidence", "error_message", "query_text", "query_type", "category_tier", "query_focus", "started_at",
         "completed_at", "created_at",
     ]
 
@@ -164,9 +164,9 @@ struct QueryScore: APIModel, TableRow {
     }
 
     static let columns: Columns = [
-        "query_id", "query_text", "provider", "results", "failed", "avg_visibility_score::float8 AS avg_visibility_score",
-        "mention_rate::float8 AS mention_rate", "citation_rate::float8 AS citation_rate", "link_rate::float8 AS link_rate",
-        "avg_mention_position::float8 AS avg_mention_position", "sentiment_counts",
+        "query_id", "query_text", "provider", "results", "failed", "avg_visibility_score",
+        "mention_rate", "citation_rate", "link_rate",
+        "avg_mention_position", "sentiment_counts",
     ]
 
     init(row: RowReader) throws {

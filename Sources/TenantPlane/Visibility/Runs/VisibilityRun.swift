@@ -66,8 +66,8 @@ struct VisibilityRun: APIModel, TableRow {
     static let columns: Columns = [
         "id", "project_id", "name", "status", "triggered_by", "member_id", "locale", "providers", "model_versions", "repetitions",
         "total_queries", "total_results", "completed_results", "failed_results", "cancelled_results", "credits_charged",
-        "credits_refunded", "cost_micro_usd", "avg_visibility_score::float8 AS avg_visibility_score", "mention_count", "citation_count",
-        "error_message", "run_date::text AS run_date", "started_at", "completed_at", "created_at", "ledger_entry_id",
+        "credits_refunded", "cost_micro_usd", "avg_visibility_score", "mention_count", "citation_count",
+        "error_message", "run_date", "started_at", "completed_at", "created_at", "ledger_entry_id",
     ]
 
     init(row: RowReader) throws {
@@ -80,7 +80,7 @@ struct VisibilityRun: APIModel, TableRow {
         locale = try row("locale")
         providers = try row("providers")
         modelVersions = try row("model_versions")
-        repetitions = Int(try row("repetitions", as: Int16.self))
+        repetitions = try row("repetitions")
         totalQueries = try row("total_queries")
         totalResults = try row("total_results")
         completedResults = try row("completed_results")
@@ -93,7 +93,7 @@ struct VisibilityRun: APIModel, TableRow {
             totalResults: completedResults, avgVisibilityScore: try row("avg_visibility_score"), mentionCount: try row("mention_count", as: Int?.self) ?? 0,
             citationCount: try row("citation_count", as: Int?.self) ?? 0)
         errorMessage = try row("error_message")
-        runDate = try row("run_date")
+        runDate = Self.day(try row("run_date", as: Date.self))
         startedAt = try row("started_at")
         completedAt = try row("completed_at")
         createdAt = try row("created_at")
@@ -130,6 +130,9 @@ struct VisibilityRun: APIModel, TableRow {
     static let example = VisibilityRun(example: ())
 
     var isTerminal: Bool { !status.isActive }
+
+    /// A `date` column as `yyyy-MM-dd`.
+    static func day(_ date: Date) -> String { ISO8601.string(date).prefix(10).description }
 }
 
 /// `POST /visibility/projects/{project_id}/runs`.
@@ -188,7 +191,7 @@ struct TrendPoint: Codable, Sendable {
 extension TrendPoint: Row {
     init(row: RowReader) throws {
         runID = try row("run_id")
-        runDate = try row("run_date")
+        runDate = VisibilityRun.day(try row("run_date", as: Date.self))
         completedAt = try row("completed_at")
         results = try row("results")
         avgVisibilityScore = try row("avg_visibility_score")

@@ -6,6 +6,8 @@ import VisibilityEngine
 /// A run as its job works it: the statements that claim, store and settle, each one round trip.
 /// An item's result is written only while the item is still held by the claim that asked
 /// (`attempts` is the claim's number), and moves the run's counters in the same statement.
+/// A claim opens the provider call's metering row (`started`) before the call is made, so a call
+/// cut off by a dead worker is still on the bill: the next claim of the item marks it `interrupted`.
 struct WorkedRun: Sendable {
     let repository: RunRepository
     let run: VisibilityRun
@@ -23,11 +25,14 @@ struct WorkedRun: Sendable {
         let queryText: String
         let provider: String
         let attempts: Int
+        /// The `ai_calls` row this attempt's call is metered in.
+        let callID: UUID
         init(row: RowReader) throws {
             id = try row("id")
             queryText = try row("query_text")
             provider = try row("provider")
             attempts = try row("attempts")
+            callID = try row("call_id")
         }
     }
 
@@ -63,23 +68,38 @@ struct WorkedRun: Sendable {
             competitors: competitors.map { BrandProfile(name: $0.name, aliases: $0.aliases, domains: $0.domains) })
     }
 
-    /// The next pending item, held by this attempt; nil when none is left or the run was cancelled.
+    /// The next pending item, held by this attempt, with its call's metering row opened; nil when
+    /// none is left or the run was cancelled.
     func claim() async throws -> Item? {
-        try await db.first(Item.self, """
-            UPDATE \(items) SET status = 'RUNNING', attempts = attempts + 1, started_at = now()
-            WHERE id = (SELECT i.id FROM \(items) i JOIN \(runs) r ON r.id = i.run_id AND r.status = 'RUNNING'
-                        WHERE i.run_id = \(run.id) AND i.status = 'PENDING' ORDER BY i.seq LIMIT 1 FOR UPDATE OF i SKIP LOCKED)
-            RETURNING id, query_text, provider, attempts::int AS attempts
+        let calls = db.table("ai_calls")
+        return try await db.first(Item.self, """
+            WITH claimed AS (
+                UPDATE \(items) SET status = 'RUNNING', attempts = attempts + 1, started_at = now()
+                WHERE id = (SELECT i.id FROM \(items) i JOIN \(runs) r ON r.id = i.run_id AND r.status = 'RUNNING'
+                            WHERE i.run_id = \(run.id) AND i.status = 'PENDING' ORDER BY i.seq LIMIT 1 FOR UPDATE OF i SKIP LOCKED)
+                RETURNING id, query_text, provider, attempts),
+            interrupted AS (
+                UPDATE \(calls) SET status = 'interrupted', error = 'The worker stopped before the answer was stored.'
+                WHERE run_item_id IN (SELECT id FROM claimed) AND status = 'started' RETURNING id),
+            call AS (
+                INSERT INTO \(calls) (purpose, provider, model, status, member_id, run_id, run_item_id)
+                SELECT 'visibility.run', c.provider, coalesce(r.model_versions ->> c.provider, ''), 'started', r.member_id, r.id, c.id
+                FROM claimed c JOIN \(runs) r ON r.id = \(run.id)
+                RETURNING id)
+            SELECT c.id, c.query_text, c.provider, c.attempts::int AS attempts, (SELECT id FROM call) AS call_id,
+                   (SELECT count(*) FROM interrupted) AS _interrupted
+            FROM claimed c
             """, logger: logger)
     }
 
-    private func meter(_ call: Call, item: UUID) -> SQLFragment {
+    /// Closes the attempt's metering row with what the call cost (or why it failed).
+    private func meter(_ call: Call, item: Item) -> SQLFragment {
         """
         call AS (
-            INSERT INTO \(db.table("ai_calls")) (purpose, provider, model, status, input_tokens, output_tokens, latency_ms, cost_micro_usd, error,
-                                              member_id, run_id, run_item_id, http_status)
-            VALUES ('visibility.run', \(call.provider), \(call.model), \(call.status), \(call.inputTokens), \(call.outputTokens), \(call.latencyMS),
-                    \(call.costMicroUSD), \(call.error.map { String($0.prefix(2000)) }), \(run.memberID), \(run.id), \(item), \(call.httpStatus))
+            UPDATE \(db.table("ai_calls")) SET model = \(call.model), status = \(call.status), input_tokens = \(call.inputTokens),
+                output_tokens = \(call.outputTokens), latency_ms = \(call.latencyMS), cost_micro_usd = \(call.costMicroUSD),
+                error = \(call.error.map { String($0.prefix(2000)) }), http_status = \(call.httpStatus)
+            WHERE id = \(item.callID) AND status = 'started'
             RETURNING id)
         """
     }
@@ -93,14 +113,14 @@ struct WorkedRun: Sendable {
                 UPDATE \(items) SET status = 'SUCCEEDED', answer_text = \(answer.text), is_mentioned = \(analysis.isMentioned),
                     is_cited = \(analysis.isCited), is_linked = \(analysis.isLinked), mention_position = \(analysis.mentionPosition.map(Int16.init)),
                     mention_context = \(analysis.mentionContext), sentiment = \(analysis.sentiment.rawValue),
-                    sentiment_score = \(analysis.sentimentScore)::numeric(4, 3), extracted_urls = \(analysis.extractedURLs),
+                    sentiment_score = round(\(analysis.sentimentScore)::numeric, 3), extracted_urls = \(analysis.extractedURLs),
                     citations = \(citations), grounding_urls = \(answer.groundingURLs), follow_up_questions = \(answer.followUpQuestions),
                     brand_in_follow_up = \(analysis.brandInFollowUp), competitor_mentions = \(competitors),
                     visibility_score = \(Int16(analysis.visibilityScore)), score_breakdown = \(breakdown),
-                    confidence = \(analysis.confidence)::numeric(3, 2), model = \(call.model), error_message = NULL, completed_at = now()
+                    confidence = round(\(analysis.confidence)::numeric, 2), model = \(call.model), error_message = NULL, completed_at = now()
                 WHERE id = \(item.id) AND status = 'RUNNING' AND attempts = \(Int16(item.attempts))
                 RETURNING run_id),
-            \(meter(call, item: item.id)),
+            \(meter(call, item: item)),
             run AS (
                 UPDATE \(runs) SET completed_results = completed_results + 1, cost_micro_usd = cost_micro_usd + \(call.costMicroUSD ?? 0),
                        updated_at = now()
@@ -109,10 +129,13 @@ struct WorkedRun: Sendable {
             """, logger: logger)
     }
 
+    /// `call`: the provider call that failed; nil when none was made (its metering row is closed as failed).
     func failed(_ item: Item, error: String, call: Call?) async throws {
-        let metered: SQLFragment = call.map { "\(meter($0, item: item.id))," } ?? ""
+        let call = call ?? Call(
+            provider: item.provider, model: run.modelVersions[item.provider]?.stringValue ?? "", status: "failed", inputTokens: 0, outputTokens: 0,
+            latencyMS: 0, costMicroUSD: nil, httpStatus: nil, error: error)
         try await db.execute("""
-            WITH \(metered) item AS (
+            WITH \(meter(call, item: item)), item AS (
                 UPDATE \(items) SET status = 'FAILED', error_message = \(String(error.prefix(2000))), completed_at = now()
                 WHERE id = \(item.id) AND status = 'RUNNING' AND attempts = \(Int16(item.attempts))
                 RETURNING run_id),
@@ -125,7 +148,7 @@ struct WorkedRun: Sendable {
     /// Back to pending after a transient failure (the call is metered).
     func retry(_ item: Item, call: Call) async throws {
         try await db.execute("""
-            WITH \(meter(call, item: item.id))
+            WITH \(meter(call, item: item))
             UPDATE \(items) SET status = 'PENDING', error_message = \(call.error)
             WHERE id = \(item.id) AND status = 'RUNNING' AND attempts = \(Int16(item.attempts)) RETURNING id
             """, logger: logger)
@@ -144,8 +167,8 @@ struct WorkedRun: Sendable {
             """, logger: logger)
     }
 
-    /// Scores, summary and status once no item is left to ask; then the refunds of failed and
-    /// cancelled items (each under its own key, so a resumed job never refunds twice).
+    /// Scores and summary once no item is left to ask; then the refunds of failed and cancelled
+    /// items (each under its own key, so a resumed job never refunds twice); then the status.
     func finish(ledger: any CreditLedger, workspace: UUID) async throws -> VisibilityRun {
         try await db.transaction(logger: logger) { tx in
             try await tx.execute("DELETE FROM \(tx.table("visibility_query_scores")) WHERE run_id = \(run.id) RETURNING run_id", logger: logger)
@@ -158,17 +181,11 @@ struct WorkedRun: Sendable {
                 """, logger: logger)
             try await tx.execute("""
                 WITH summary AS (
-                    SELECT round(avg(visibility_score), 2) AS score, count(*) FILTER (WHERE is_mentioned)::int AS mentions,
+                    SELECT round(avg(visibility_score), 2)::float8 AS score, count(*) FILTER (WHERE is_mentioned)::int AS mentions,
                            count(*) FILTER (WHERE is_cited)::int AS citations
                     FROM \(items) WHERE run_id = \(run.id) AND status = 'SUCCEEDED')
                 UPDATE \(runs) SET avg_visibility_score = summary.score, mention_count = summary.mentions, citation_count = summary.citations,
-                    status = CASE WHEN status IN ('CANCELLED', 'FAILED') THEN status
-                                  WHEN completed_results = 0 THEN 'FAILED'
-                                  WHEN failed_results > 0 THEN 'COMPLETED_WITH_ERRORS'
-                                  ELSE 'COMPLETED' END,
-                    error_message = CASE WHEN status NOT IN ('CANCELLED', 'FAILED') AND completed_results = 0 THEN 'Every item failed.'
-                                         ELSE error_message END,
-                    completed_at = coalesce(completed_at, now()), updated_at = now()
+                    updated_at = now()
                 FROM summary WHERE id = \(run.id) RETURNING id
                 """, logger: logger)
         }
@@ -185,8 +202,18 @@ struct WorkedRun: Sendable {
                 refunded += receipt?.credits ?? 0
             }
         }
+        // The status last, with the refunds: whoever sees the run ended sees what it gave back.
         return try await db.first(VisibilityRun.self, """
-            WITH run AS (UPDATE \(runs) SET credits_refunded = \(refunded), updated_at = now() WHERE id = \(run.id) RETURNING \(VisibilityRun.columns))
+            WITH run AS (
+                UPDATE \(runs) SET credits_refunded = \(refunded),
+                    status = CASE WHEN status IN ('CANCELLED', 'FAILED') THEN status
+                                  WHEN completed_results = 0 THEN 'FAILED'
+                                  WHEN failed_results > 0 THEN 'COMPLETED_WITH_ERRORS'
+                                  ELSE 'COMPLETED' END,
+                    error_message = CASE WHEN status NOT IN ('CANCELLED', 'FAILED') AND completed_results = 0 THEN 'Every item failed.'
+                                         ELSE error_message END,
+                    completed_at = coalesce(completed_at, now()), updated_at = now()
+                WHERE id = \(run.id) RETURNING \(VisibilityRun.columns))
             SELECT *, \(notify) AS _notified FROM run
             """, logger: logger).orNotFound(RunRepository.runNotFound)
     }
