@@ -15,7 +15,17 @@ PLATFORM_TEST_DATABASE_URL="$(db start)"
 export PLATFORM_TEST_DATABASE_URL
 trap 'db stop >/dev/null 2>&1 || true' EXIT
 
-swift test --skip-build "$@"
+if [ "$#" -gt 0 ]; then
+    swift test --skip-build "$@"
+else
+    # The whole suite in three processes, one after another. In one process, this 2-core machine
+    # froze every run about three and a half minutes in (every task waiting, no thread busy, no
+    # query running); no subset of under two and a half minutes has. Issue 13 looks for the cause.
+    groups='ControlPlaneTests|MigratorTests'
+    swift test --skip-build --filter "$groups"
+    swift test --skip-build --filter 'TenantPlaneTests'
+    swift test --skip-build --skip "$groups|TenantPlaneTests"
+fi
 
 # The API against its own OpenAPI document: a real server, a provisioned workspace, schemathesis.
 # Skipped when the suite was filtered (arguments given), since then only part of it ran.
