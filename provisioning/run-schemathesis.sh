@@ -163,10 +163,10 @@ headers = { "Authorization" = "Bearer ${ST_TOKEN}", "X-Workspace-Id" = "${ST_WOR
 fail-on = ["missing_auth", "base_url_mismatch"]
 
 # Operations that refuse the fuzzing principal by design, whatever is generated: staff-only
-# actions, and downloads whose signature no generator can forge. A broken token still fails the
+# actions, and downloads and callbacks whose signature no generator can forge. A broken token still fails the
 # run through every other operation.
 [[operations]]
-include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}"]
+include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}", "POST /api/v1/visibility/callbacks/n8n"]
 warnings = false
 
 # The AI helpers answer 503 provider_not_configured on a server without a language model, which is

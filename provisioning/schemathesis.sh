@@ -16,11 +16,16 @@ psql_admin() { psql "${admin%%\?*}" -v ON_ERROR_STOP=1 -qAt -c "$1"; }
 psql_admin "CREATE DATABASE $database"
 log=".data/schemathesis/server.log"
 mkdir -p .data/schemathesis
+# Visibility runs ask the local fake provider, so starting one is a real run, not a 503.
+provider_port="${PLATFORM_ST_PROVIDER_PORT:-18098}"
+.build/debug/platform visibility fake-provider --port "$provider_port" >.data/schemathesis/provider.log 2>&1 &
+provider=$!
 DATABASE_URL="$server_url" JWT_SECRET="schemathesis-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" LOG_LEVEL=warning \
+    OPENAI_API_KEY=fake OPENAI_BASE_URL="http://127.0.0.1:$provider_port/v1" VISIBILITY_PROVIDERS=openai INITIAL_CREDITS=100000 \
     .build/debug/platform serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
 server=$!
 cleanup() {
-    kill "$server" 2>/dev/null || true
+    kill "$server" "$provider" 2>/dev/null || true
     wait "$server" 2>/dev/null || true
     psql_admin "DROP DATABASE IF EXISTS $database WITH (FORCE)" || true
 }
