@@ -166,7 +166,8 @@ fail-on = ["missing_auth", "base_url_mismatch"]
 # actions, and downloads and callbacks whose signature no generator can forge. A broken token still fails the
 # run through every other operation.
 [[operations]]
-include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}", "POST /api/v1/visibility/callbacks/n8n"]
+include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}", "POST /api/v1/visibility/callbacks/n8n",
+                "GET /api/v1/admin/workspaces/{workspace_id}/credits", "POST /api/v1/admin/workspaces/{workspace_id}/credits"]
 warnings = false
 
 # The AI helpers answer 503 provider_not_configured on a server without a language model, which is
