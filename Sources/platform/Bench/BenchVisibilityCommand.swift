@@ -51,7 +51,7 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
         let fake = try await FakeProviderServer.start(configuration: .init(brands: ["Acme", "Globex", "Initech"]))
         let (items, posts) = (items, posts)
         let workers = RunLimits().perRun
-        let (pipeline, idempotency) = try await Bench.withScratchDatabase(base.database, keep: keepDatabase, logger: quiet) { url in
+        _ = try await Bench.withScratchDatabase(base.database, keep: keepDatabase, logger: quiet) { url in
             var config = base
             config.database = url
             config.port = 0
@@ -75,11 +75,11 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
                     seconds: seconds, status: finished["status"] as? String ?? "?", completed: finished["completed_results"] as? Int ?? 0,
                     analysisSeconds: analysis, raw: raw, workers: workers)
                 let idempotency = try await Self.concurrentPosts(api, project: project, workspace: workspace, posts: posts)
+                Self.report(items: items, posts: posts, pipeline: pipeline, idempotency: idempotency)
                 return (pipeline, idempotency)
             }
         }
         try? await fake.shutdown()
-        Self.report(items: items, posts: posts, pipeline: pipeline, idempotency: idempotency)
     }
 
     static func decode(_ data: Data) throws -> [String: Any] {
@@ -160,9 +160,9 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
             UPDATE bench_raw_items SET status = 'RUNNING', attempts = attempts + 1, started_at = now()
             WHERE id = (SELECT id FROM bench_raw_items WHERE status = 'PENDING' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id AS item \\gset
-            INSERT INTO bench_raw_calls (item_id, provider, model, status) VALUES (:'item', 'openai', 'gpt-4o-mini', 'started') RETURNING id AS call \\gset
-            UPDATE bench_raw_items SET status = 'SUCCEEDED', answer_text = answer_source, visibility_score = 50, completed_at = now() WHERE id = :'item';
-            UPDATE bench_raw_calls SET status = 'succeeded', input_tokens = 40, output_tokens = 120, latency_ms = 1 WHERE id = :'call';
+            INSERT INTO bench_raw_calls (item_id, provider, model, status) VALUES (:item, 'openai', 'gpt-4o-mini', 'started') RETURNING id AS call \\gset
+            UPDATE bench_raw_items SET status = 'SUCCEEDED', answer_text = answer_source, visibility_score = 50, completed_at = now() WHERE id = :item;
+            UPDATE bench_raw_calls SET status = 'succeeded', input_tokens = 40, output_tokens = 120, latency_ms = 1 WHERE id = :call;
             UPDATE bench_raw_runs SET completed_results = completed_results + 1 WHERE id = 1;
 
             """
@@ -181,9 +181,20 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
     /// `posts` identical POSTs at once with one key, on their own connections.
     static func concurrentPosts(_ api: BenchAPI, project: String, workspace: UUID, posts: Int) async throws -> Idempotency {
         let key = "bench-\(UUID().uuidString)"
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(30))))
-        defer { _ = client.shutdown() }
-        let answers = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let answers: [(Int, String?)]
+        do {
+            answers = try await Self.post(client, api: api, project: project, workspace: workspace, key: key, posts: posts)
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        return try await Self.count(answers, api: api, project: project, workspace: workspace)
+    }
+
+    static func post(_ client: HTTPClient, api: BenchAPI, project: String, workspace: UUID, key: String, posts: Int) async throws -> [(Int, String?)] {
+        try await withThrowingTaskGroup(of: (Int, String?).self) { group in
             for _ in 0..<posts {
                 group.addTask {
                     var request = HTTPClientRequest(url: "http://127.0.0.1:\(api.port)/api/v1/visibility/projects/\(project)/runs")
@@ -201,6 +212,10 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
             }
             return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
         }
+    }
+
+    /// How many runs and debits the answers made.
+    static func count(_ answers: [(Int, String?)], api: BenchAPI, project: String, workspace: UUID) async throws -> Idempotency {
         let ids = Set(answers.compactMap(\.1))
         let runs = try decode(try await api.send("GET", "/api/v1/visibility/projects/\(project)/runs?limit=100", workspace: workspace))
         let listed = (runs["items"] as? [[String: Any]] ?? []).filter { ($0["name"] as? String) == "Once" }.count
@@ -230,5 +245,6 @@ struct BenchVisibilityCommand: AsyncParsableCommand {
             answers: \(idempotency.statuses.sorted(by: { $0.key < $1.key }).map { "\($0.value) × \($0.key)" }.joined(separator: ", "))
             runs created: \(idempotency.runs), debits: \(idempotency.debits)
             """)
+        fflush(nil)
     }
 }
