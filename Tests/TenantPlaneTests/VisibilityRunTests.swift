@@ -163,6 +163,22 @@ import VisibilityEngine
         }
     }
 
+    @Test func onlyTheRunScopeStartsRuns() async throws {
+        try await Self.withRuns { setup, _ in
+            let client = setup.client
+            let writer = try await client.createAPIKey(for: setup.account, scopes: ["visibility:read", "visibility:write"], name: "writer")
+            let runner = try await client.createAPIKey(for: setup.account, scopes: ["visibility:read", "visibility:run"], name: "runner")
+            let path = "/api/v1/visibility/projects/\(setup.project)/runs"
+            let refused = try await client.request(.post, path, json: ["providers": ["openai"]], headers: .bearer(writer.key))
+            #expect(refused.status == .forbidden && refused.errorCode == "insufficient_permissions")
+            let started = try await client.request(.post, path, json: ["providers": ["openai"]], headers: .bearer(runner.key))
+            #expect(started.status == .created && started.json["triggered_by"] == "API", "\(started.text)")
+            let run = try #require(started.json["id"]?.stringValue)
+            #expect(try await client.request(.post, "/api/v1/visibility/runs/\(run)/cancel", headers: .bearer(writer.key)).status == .forbidden)
+            _ = try await setup.finished(run)
+        }
+    }
+
     @Test func withoutEnoughCreditsThereIsNoRunAndNoCharge() async throws {
         try await Self.withRuns(credits: 5) { setup, fake in
             let refused = try await setup.request(.post, "/projects/\(setup.project)/runs", [:])
