@@ -22,6 +22,7 @@ public struct ControlPlane: Sendable {
     let invitations: InvitationController
     let memberDirectory: MemberController
     let creditController: CreditController
+    let billing: BillingController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -37,6 +38,8 @@ public struct ControlPlane: Sendable {
     public let members: WorkspaceMembers
     /// The credit ledger, which the tenant plane charges for visibility runs.
     public let credits: any CreditLedger
+    /// Each workspace's limits, which the tenant plane's writes check (`Quota`).
+    public let limits: any WorkspaceLimits
     /// The job queue, where the tenant plane schedules its `TenantJob`s.
     public var tenantJobQueue: any TenantJobQueue { queue }
 
@@ -46,10 +49,11 @@ public struct ControlPlane: Sendable {
         maintenance: [any TenantMaintenance] = [], tenantJobs: [any TenantJob] = [], logger: Logger
     ) async throws {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
-        let keys = APIKeyRepository(client: client)
         let queue = JobQueue(client: client, lease: config.jobLease)
         let members = WorkspaceMembers(client: client, tenants: tenants, faults: membershipFaults)
-        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
+        let catalog = BillingCatalog(client: client, members: members)
+        let keys = APIKeyRepository(client: client, catalog: catalog)
+        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial)
         let jobs = JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat)
         let users = UserRepository(client: client)
         let audit = AuditLog(client: client)
@@ -79,7 +83,7 @@ public struct ControlPlane: Sendable {
         self.accounts = accounts
         let avatars = Avatars(users: users, storage: storage, signer: signer, publicURL: config.publicURL)
         self.profiles = ProfileController(client: client, users: users, members: members, avatars: avatars, audit: audit)
-        self.memberDirectory = MemberController(client: client, members: members, avatars: avatars, audit: audit)
+        self.memberDirectory = MemberController(client: client, members: members, catalog: catalog, avatars: avatars, audit: audit)
         self.impersonation = ImpersonationController(
             client: client, users: users, tokens: oneTimeTokens, sessions: sessions, audit: audit, accounts: accounts)
         self.clerk = ClerkController(client: client, secret: config.clerkSecret, sessions: sessions, secrets: secrets, audit: audit)
@@ -93,13 +97,15 @@ public struct ControlPlane: Sendable {
         self.workspaces = WorkspaceController(client: client, queue: queue, migrator: migrator, jobs: jobs)
         self.workspaceDirectory = WorkspacesController(
             client: client, queue: queue, migrator: migrator, users: users, sessions: sessions, tokens: oneTimeTokens, outbox: outbox,
-            templates: templates, audit: audit, jobs: jobs)
-        let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits)
+            templates: templates, audit: audit, jobs: jobs, trial: config.trial)
+        self.limits = catalog
+        self.billing = BillingController(catalog: catalog, users: users, audit: audit)
+        let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts
         self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)
         self.invitations = InvitationController(
             client: client, users: users, members: members, tokens: oneTimeTokens, outbox: outbox, templates: templates, audit: audit,
-            sessions: sessions, hasher: hasher, accounts: accounts)
+            sessions: sessions, hasher: hasher, accounts: accounts, catalog: catalog)
     }
 
     public func addRoutes(to routes: RouteTable) {
@@ -116,6 +122,7 @@ public struct ControlPlane: Sendable {
         invitations.addRoutes(to: routes)
         memberDirectory.addRoutes(to: routes)
         creditController.addRoutes(to: routes)
+        billing.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.
@@ -137,11 +144,12 @@ public struct ControlPlane: Sendable {
     ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let members = WorkspaceMembers(client: client, tenants: tenants)
-        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions)
+        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial)
         let queue = JobQueue(client: client, lease: config.jobLease)
         let jobs = worker(
             queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, tenantJobs: tenantJobs,
-            ledger: CreditAccounts(client: client, initialGrant: config.initialCredits), logger: logger)
+            ledger: CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: BillingCatalog(client: client, members: members)),
+            logger: logger)
         let mail = MailSender(
             outbox: outbox(client: client, config: config), transport: try transport(config.mail), hub: hub,
             pollInterval: config.mail.pollInterval, logger: logger)

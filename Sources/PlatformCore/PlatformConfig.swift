@@ -39,6 +39,9 @@ public struct PlatformConfig: Sendable {
     public var visibility: VisibilitySettings
     /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
     public var initialCredits = 100
+    /// `TRIAL_TIER` (default `pro`) and `TRIAL_DAYS` (default 3): the trial every new workspace's
+    /// subscription starts with; 0 days starts it active on the tier at once.
+    public var trial = Trial(tier: "pro", days: 3)
     /// `CALLBACK_SECRET`: what every workspace's callback secret is derived from; unset, the JWT
     /// secret is (so rotating either rotates every workspace's).
     public var callbackSecret: String?
@@ -145,11 +148,27 @@ public struct PlatformConfig: Sendable {
             guard secret.utf8.count >= 32 else { throw ConfigError.invalid("CALLBACK_SECRET", "use at least 32 bytes") }
             config.callbackSecret = secret
         }
+        if let tier = environment["TRIAL_TIER"], !tier.isEmpty { config.trial.tier = tier }
+        if let raw = environment["TRIAL_DAYS"] {
+            guard let days = Int(raw), (0...365).contains(days) else { throw ConfigError.invalid("TRIAL_DAYS", "expected 0 to 365") }
+            config.trial.days = days
+        }
         if let raw = environment["INITIAL_CREDITS"] {
             guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }
             config.initialCredits = credits
         }
         return config
+    }
+}
+
+/// The trial a new workspace starts with.
+public struct Trial: Sendable, Equatable {
+    public var tier: String
+    public var days: Int
+
+    public init(tier: String, days: Int) {
+        self.tier = tier
+        self.days = days
     }
 }
 

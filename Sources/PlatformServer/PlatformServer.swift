@@ -68,7 +68,7 @@ public enum PlatformServer {
         if metrics != nil { router.add(middleware: MetricsMiddleware()) }
         let routes = RouteTable(router: router, gates: Gates(
             authenticator: controlPlane.authenticator, workspaces: controlPlane.workspaceResolver, tenants: tenants,
-            tenantVersion: migrator.latestTenantVersion, control: client, signer: config.callbackSigner))
+            tenantVersion: migrator.latestTenantVersion, control: client, signer: config.callbackSigner, limits: controlPlane.limits))
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {

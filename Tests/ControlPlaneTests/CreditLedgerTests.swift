@@ -55,7 +55,7 @@ import Testing
         try await TestPlatform.run(configure: { $0.initialCredits = 10 }) { client, platform in
             let alice = try await platform.account(.alice, via: client)
             try await platform.withDatabase { db in
-                let ledger = CreditAccounts(client: db, initialGrant: 10)
+                let ledger = CreditAccounts(client: db, initialGrant: 10, catalog: BillingCatalog(client: db, members: WorkspaceMembers(client: db, tenants: TenantPools([TenantPools.primary: db]))))
                 let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
                     for n in 0..<50 {
                         group.addTask {
@@ -85,7 +85,7 @@ import Testing
         try await TestPlatform.run(configure: { $0.initialCredits = 100 }) { client, platform in
             let alice = try await platform.account(.alice, via: client)
             try await platform.withDatabase { db in
-                let ledger = CreditAccounts(client: db, initialGrant: 100)
+                let ledger = CreditAccounts(client: db, initialGrant: 100, catalog: BillingCatalog(client: db, members: WorkspaceMembers(client: db, tenants: TenantPools([TenantPools.primary: db]))))
                 let ws = alice.workspaceID
                 let first = try await ledger.debit(30, workspace: ws, key: "run:1:debit", reference: "run:1", description: "run", actor: nil, logger: Self.logger)
                 #expect(first.balanceAfter == 70 && !first.replayed)
@@ -117,7 +117,7 @@ import Testing
         try await TestPlatform.run(configure: { $0.initialCredits = 100 }) { client, platform in
             let alice = try await platform.account(.alice, via: client)
             try await platform.withDatabase { db in
-                let ledger = CreditAccounts(client: db, initialGrant: 100)
+                let ledger = CreditAccounts(client: db, initialGrant: 100, catalog: BillingCatalog(client: db, members: WorkspaceMembers(client: db, tenants: TenantPools([TenantPools.primary: db]))))
                 let ws = alice.workspaceID
                 let grant = CreditGrant(kind: .grant, credits: 10, description: "Pilot", expiresAt: Date().addingTimeInterval(3600), key: "pilot")
                 _ = try await ledger.grant(grant, workspace: ws, actor: alice.userID, logger: Self.logger)

@@ -12,11 +12,11 @@ import Testing
 @Suite struct BadInputSweepTests {
     /// Operations with nothing a caller could get wrong: no path ids, no body, no workspace, no
     /// credentials.
-    static let nothingToGetWrong: Set<String> = ["GET /ready", "GET /health", "GET /openapi.json", "GET /docs", "GET /metrics"]
+    static let nothingToGetWrong: Set<String> = ["GET /ready", "GET /health", "GET /openapi.json", "GET /docs", "GET /metrics", "GET /api/v1/billing/tiers"]
 
     static let words = [
         "role": "member", "permission": "can_create_record", "entity_type": "contact", "file_name": "notes.txt",
-        "recordset_slug": "anything", "channel_slug": "anything",
+        "recordset_slug": "anything", "channel_slug": "anything", "limit_type": "records", "feature": "sso",
     ]
 
     @Test func everyOperationAnswersBadInputWithA4xxJSONError() async throws {

@@ -34,6 +34,10 @@ import Testing
             try await platform.addMember(carol, to: alice.workspaceID, role: .member)
             try await platform.addMember(bob, to: alice.workspaceID, role: .admin)
             _ = try await platform.withDatabase { db in try await db.query("UPDATE control.users SET is_staff = true WHERE id = \(staff.userID)") }
+            // Every allowed write runs once per admitted caller: more keys and members than a trial's limits.
+            _ = try await platform.withDatabase { db in
+                try await db.query("UPDATE control.subscriptions SET tier_id = 'enterprise' WHERE workspace_id = \(alice.workspaceID)")
+            }
             let adminKey = try await client.createAPIKey(for: alice, scopes: ["admin"], name: "admin")
             let readKey = try await client.createAPIKey(for: alice, scopes: ["records:read"], name: "read")
 

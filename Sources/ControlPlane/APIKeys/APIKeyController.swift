@@ -10,8 +10,8 @@ struct APIKeyController: Sendable {
     static let revoked = AppError.conflict("api_key_revoked", "The API key is revoked; a revoked key cannot be used, rotated or re-enabled.")
 
     static let create = Endpoint(
-        .post, "/api/v1/api-keys", "Create an API key (its secret is shown this once)", body: NewAPIKey.self, returns: CreatedAPIKey.self,
-        status: .created)
+        .post, "/api/v1/api-keys", "Create an API key (its secret is shown this once), within the plan's limit", body: NewAPIKey.self,
+        returns: CreatedAPIKey.self, status: .created, errors: [ErrorCase(Quota.example)])
     static let list = Endpoint(
         .get, "/api/v1/api-keys", "List the workspace's API keys (secrets are never shown again)", query: APIKeyFilter.self,
         returns: ListResponse<APIKeyRecord>.self)

@@ -8,19 +8,26 @@ import PostgresNIO
 struct APIKeyRepository: Sendable {
     let client: PostgresClient
     let usage: KeyUsage
+    let catalog: BillingCatalog
 
-    init(client: PostgresClient) {
+    init(client: PostgresClient, catalog: BillingCatalog) {
         self.client = client
         self.usage = KeyUsage(client: client)
+        self.catalog = catalog
     }
 
+    /// A new key, within the plan's `api_keys` limit (402 `limit_exceeded` past it).
     func create(_ new: NewAPIKey, workspaceID: UUID, createdBy: UUID?, logger: Logger) async throws -> (APIKeyRecord, APIKey) {
         let key = APIKey.generate()
-        let record = try await client.first(APIKeyRecord.self, """
+        let quota = try await catalog.quota(.apiKeys, workspace: workspaceID, logger: logger)
+        guard let record = try await client.first(APIKeyRecord.self, """
+            WITH \(quota.lock)
             INSERT INTO control.api_keys (workspace_id, name, description, prefix, key_digest, scopes, expires_at, created_by)
-            VALUES (\(workspaceID), \(new.name), \(new.description ?? ""), \(key.displayPrefix), \(key.digest), \(new.scopes), \(new.expiresAt), \(createdBy))
+            SELECT \(workspaceID), \(new.name), \(new.description ?? ""), \(key.displayPrefix), \(key.digest), \(new.scopes), \(new.expiresAt), \(createdBy)
+            WHERE \(quota.allows())
             RETURNING \(APIKeyRecord.columns)
-            """, logger: logger)!
+            """, logger: logger)
+        else { throw try await quota.refusal(on: client, logger: logger) }
         return (record, key)
     }
 

@@ -20,6 +20,7 @@ struct AuditLog: Sendable {
         case workspaceCreated = "workspace.created", workspaceUpdated = "workspace.updated"
         case permissionsChanged = "permissions.changed"
         case creditsGranted = "credits.granted"
+        case billingOverridden = "billing.overridden"
     }
 
     /// One event. `actor` is the principal when there is one (a failed login has none).

@@ -120,6 +120,14 @@ struct UserRepository: Sendable {
         try await find(userID, logger: logger).map { ($0.isStaff || $0.isSuperuser) && $0.status == "active" } == true
     }
 
+    /// The caller's user id, if they are staff; a 403 otherwise.
+    @discardableResult
+    func requireStaff(_ context: AuthenticatedContext) async throws -> UUID {
+        let user = try context.userID()
+        guard try await isStaff(user, logger: context.logger) else { throw ImpersonationController.staffOnly }
+        return user
+    }
+
     /// The workspaces a user is an active member of.
     func workspaces(of userID: UUID, logger: Logger) async throws -> [Profile.Workspace] {
         try await client.all(Profile.Workspace.self, """

@@ -14,6 +14,8 @@ import PostgresNIO
 struct CreditAccounts: CreditLedger {
     let client: PostgresClient
     let initialGrant: Int
+    /// Visibility runs' debits are capped per month by the workspace's plan.
+    let catalog: BillingCatalog
 
     static let workspaceNotFound = AppError.notFound("workspace_not_found", "No workspace has this id.")
     static let exceedsBalance = AppError.conflict("adjustment_exceeds_balance", "A negative adjustment cannot take more than the balance.")
@@ -49,6 +51,12 @@ struct CreditAccounts: CreditLedger {
         return try await client.transaction(logger: logger) { connection in
             var account = try await Account.open(workspace, initialGrant: initialGrant, on: connection, logger: logger)
             if let first = try await account.existing(key, kind: .debit, credits: -credits) { return first }
+            if reference.hasPrefix(LimitType.visibilityRunReference) {
+                // The balance row is locked: this month's usage cannot move until the debit is written.
+                let limit = try await catalog.limit(.visibilityCredits, workspace: workspace, on: connection, logger: logger)
+                let used = try await connection.value(Int.self, "SELECT \(BillingCatalog.visibilityCreditsUsed(workspace))", logger: logger) ?? 0
+                if let limit, used + credits > limit { throw Quota.exceeded(.visibilityCredits, limit: limit, usage: used) }
+            }
             guard account.balance >= credits else { throw CreditErrors.insufficient(required: credits, balance: account.balance) }
             let entry = try await account.write(
                 .debit, -credits, key: key, reference: reference, description: description, actor: actor)

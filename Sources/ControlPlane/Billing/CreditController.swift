@@ -29,11 +29,11 @@ struct CreditController {
             try await accounts.statement(context.workspaceID, page: input.query, logger: context.logger)
         }
         routes.authenticated(Self.staffStatement) { input, context in
-            try await requireStaff(context)
+            try await users.requireStaff(context)
             return try await accounts.statement(try input.id("workspace_id"), page: input.query, logger: context.logger)
         }
         routes.authenticated(Self.grant) { input, context in
-            let staff = try await requireStaff(context)
+            let staff = try await users.requireStaff(context)
             let workspace = try input.id("workspace_id")
             let receipt = try await accounts.grant(input.body, workspace: workspace, actor: staff, logger: context.logger)
             if !receipt.replayed {
@@ -44,12 +44,5 @@ struct CreditController {
             }
             return try await accounts.entry(receipt.entryID, logger: context.logger)
         }
-    }
-
-    @discardableResult
-    private func requireStaff(_ context: AuthenticatedContext) async throws -> UUID {
-        let user = try context.userID()
-        guard try await users.isStaff(user, logger: context.logger) else { throw ImpersonationController.staffOnly }
-        return user
     }
 }

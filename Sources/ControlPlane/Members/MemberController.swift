@@ -9,6 +9,7 @@ import PostgresNIO
 struct MemberController: Sendable {
     let client: PostgresClient
     let members: WorkspaceMembers
+    let catalog: BillingCatalog
     let avatars: Avatars
     let audit: AuditLog
 
@@ -39,7 +40,7 @@ struct MemberController: Sendable {
         status: .created,
         errors: [
             ErrorCase(WorkspaceMembers.unknownUser), ErrorCase(WorkspaceMembers.higherRole), ErrorCase(WorkspaceMembers.tenantUnavailable),
-            ErrorCase(InvitationController.alreadyMember),
+            ErrorCase(InvitationController.alreadyMember), ErrorCase(Quota.example),
         ])
     static let avatar = Endpoint(
         .post, "/api/v1/members/{member_id}/avatar", "Upload a member's picture (your own, or anyone's as an admin)", body: ImageUpload.self,
@@ -128,7 +129,8 @@ struct MemberController: Sendable {
                 """, logger: context.logger) == true {
                 throw InvitationController.alreadyMember
             }
-            let memberID = try await members.add(userID: userID, to: context.workspaceID, role: input.body.role, logger: context.logger)
+            let quota = try await catalog.quota(.members, workspace: context.workspaceID, logger: context.logger)
+            let memberID = try await members.add(userID: userID, to: context.workspaceID, role: input.body.role, within: quota, logger: context.logger)
             await log(.memberAdded, userID, input.client, context, ["role": .string(input.body.role.rawValue)])
             return try await member(memberID, context)
         }

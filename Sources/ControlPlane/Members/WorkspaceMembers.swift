@@ -30,25 +30,29 @@ public struct WorkspaceMembers: Sendable {
     static let tenantUnavailable = AppError(.serviceUnavailable, code: "tenant_unavailable", message: "The workspace's database refused the change.")
 
     /// Makes the user an active member with `role` (or changes the role of one who is); returns
-    /// the tenant member id.
+    /// the tenant member id. A new seat must fit `quota` (the plan's `members` limit; none by
+    /// default, as for a new workspace's owner); an existing one always does.
     @discardableResult
-    public func add(userID: UUID, to workspaceID: UUID, role: Role, logger: Logger) async throws -> UUID {
+    public func add(userID: UUID, to workspaceID: UUID, role: Role, within quota: Quota? = nil, logger: Logger) async throws -> UUID {
         let user = try await client.first(Person.self, """
             SELECT email, full_name FROM control.users WHERE id = \(userID)
             """, logger: logger).orNotFound(Self.unknownUser)
         let db = try await tenantDatabase(workspaceID, logger: logger)
-        let marked = try await client.first(Mark.self, """
-            WITH previous AS (
+        let quota = quota ?? .control(.members, limit: nil, workspace: workspaceID)
+        guard let marked = try await client.first(Mark.self, """
+            WITH \(quota.lock), previous AS (
                 SELECT status FROM control.workspace_members WHERE workspace_id = \(workspaceID) AND user_id = \(userID)
             )
             INSERT INTO control.workspace_members (workspace_id, user_id, role, status, member_id)
-            VALUES (\(workspaceID), \(userID), \(role.rawValue), 'joining', \(UUID()))
+            SELECT \(workspaceID), \(userID), \(role.rawValue), 'joining', \(UUID())
+            WHERE \(quota.allows()) OR EXISTS (SELECT 1 FROM previous)
             ON CONFLICT (workspace_id, user_id) DO UPDATE
                 SET role = EXCLUDED.role, updated_at = now(),
                     status = CASE WHEN workspace_members.status = 'active' THEN 'active' ELSE 'joining' END,
                     member_id = COALESCE(workspace_members.member_id, EXCLUDED.member_id)
             RETURNING member_id, (SELECT status FROM previous) AS previous_status
-            """, logger: logger).orNotFound(Self.unknownWorkspace)
+            """, logger: logger)
+        else { throw quota.limit == nil ? Self.unknownWorkspace : try await quota.refusal(on: client, logger: logger) }
         do {
             try await faults.beforeTenantWrite()
             let memberID = try await db.value(UUID.self, """

@@ -11,6 +11,7 @@ struct Provisioner: Sendable {
     let migrator: any TenantMigrating
     let members: WorkspaceMembers
     let sessions: SessionStore
+    let trial: Trial
 
     enum Step: String, CaseIterable, Sendable {
         case validating, creatingUser = "creating_user", creatingWorkspace = "creating_workspace"
@@ -75,6 +76,7 @@ struct Provisioner: Sendable {
                 VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(migrator.schemaName(of: signup.workspaceID)), \(signup.userID))
                 ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
+            try await client.execute(try Subscriptions.open(signup.workspaceID, trial: trial).query, logger: logger)
         case .creatingSchema:
             try await migrator.createTenantSchema(workspaceID: signup.workspaceID, logger: logger)
         case .runningMigrations:

@@ -19,6 +19,7 @@ struct InvitationController: Sendable {
     let sessions: SessionStore
     let hasher: PasswordHasher
     let accounts: AccountController
+    let catalog: BillingCatalog
 
     static let alreadyMember = AppError.conflict("already_member", "This person is already a member of the workspace.")
     /// The body names someone without a pending invitation: a 422 (the path's workspace exists).
@@ -30,10 +31,10 @@ struct InvitationController: Sendable {
     static let invite = Endpoint(
         .post, "/api/v1/workspaces/{workspace_id}/invite", "Invite someone by email (an account is created for a new address)",
         body: InvitationRequest.self, returns: RosterEntry.self, status: .created,
-        errors: [ErrorCase(alreadyMember), ErrorCase(WorkspaceMembers.higherRole)])
+        errors: [ErrorCase(alreadyMember), ErrorCase(WorkspaceMembers.higherRole), ErrorCase(Quota.example)])
     static let inviteLink = Endpoint(
         .post, "/api/v1/workspaces/{workspace_id}/invite-link", "An invitation link to hand over yourself (no mail; replaces earlier links)",
-        body: InvitationRequest.self, returns: InvitationLink.self, errors: [ErrorCase(alreadyMember), ErrorCase(WorkspaceMembers.higherRole)])
+        body: InvitationRequest.self, returns: InvitationLink.self, errors: [ErrorCase(alreadyMember), ErrorCase(WorkspaceMembers.higherRole), ErrorCase(Quota.example)])
     static let resend = Endpoint(
         .post, "/api/v1/workspaces/{workspace_id}/invite/resend", "Send a pending invitation again with a new link (by member_id or user_id)",
         body: InvitationTarget.self, returns: RosterEntry.self, errors: [ErrorCase(noInvitation)])
@@ -189,6 +190,7 @@ struct InvitationController: Sendable {
     /// and a fresh token (earlier ones for this person and workspace stop working).
     private func invitation(_ request: InvitationRequest, _ context: WorkspaceContext) async throws -> (RosterEntry, String) {
         try await requireRank(over: request.role, context)
+        let quota = try await catalog.quota(.members, workspace: context.workspaceID, logger: context.logger)
         return try await client.transaction(logger: context.logger) { connection in
             var user = try await connection.first(UserRecord.self, """
                 SELECT \(UserRecord.columns) FROM control.users WHERE lower(email) = lower(\(request.email)) FOR UPDATE
@@ -198,17 +200,26 @@ struct InvitationController: Sendable {
                     email: request.email, fullName: request.fullName ?? "", passwordHash: nil, status: "pending", on: connection, logger: context.logger)
             }
             let userID = user!.id
+            // An invitation takes a seat; renewing one does not take another.
             let entry = try await connection.first(RosterEntry.self, """
-                WITH upserted AS (
+                WITH \(quota.lock), upserted AS (
                     INSERT INTO control.workspace_members (workspace_id, user_id, role, status, invited_by)
-                    VALUES (\(context.workspaceID), \(userID), \(request.role.rawValue), 'invited', \(context.principal.actingUserID))
+                    SELECT \(context.workspaceID), \(userID), \(request.role.rawValue), 'invited', \(context.principal.actingUserID)
+                    WHERE \(quota.allows())
+                       OR EXISTS (SELECT 1 FROM control.workspace_members WHERE workspace_id = \(context.workspaceID) AND user_id = \(userID))
                     ON CONFLICT (workspace_id, user_id) DO UPDATE SET role = EXCLUDED.role, invited_by = EXCLUDED.invited_by, updated_at = now()
                     WHERE workspace_members.status = 'invited'
                     RETURNING user_id, role, status, member_id, invited_by, created_at
                 )
                 SELECT x.user_id, u.email, u.full_name, x.role, x.status, x.member_id, x.invited_by, x.created_at
                 FROM upserted x JOIN control.users u ON u.id = x.user_id
-                """, logger: context.logger).orNotFound(Self.alreadyMember)
+                """, logger: context.logger)
+            guard let entry else {
+                let seated = try await connection.value(Bool.self, """
+                    SELECT true FROM control.workspace_members WHERE workspace_id = \(context.workspaceID) AND user_id = \(userID)
+                    """, logger: context.logger) == true
+                throw seated ? Self.alreadyMember : try await quota.refusal(on: connection, logger: context.logger)
+            }
             // The user's status stays `pending` until they set a password: `accept` activates.
             let token = try await tokens.issue(
                 .invitation, userID: userID, workspaceID: context.workspaceID, createdBy: context.principal.actingUserID, on: connection,

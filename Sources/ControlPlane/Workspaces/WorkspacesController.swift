@@ -18,6 +18,7 @@ struct WorkspacesController: Sendable {
     let templates: MailTemplates
     let audit: AuditLog
     let jobs: JobStreamController
+    let trial: Trial
 
     static let list = Endpoint(.get, "/api/v1/workspaces", "Your workspaces", query: Page.self, returns: ListResponse<Workspace>.self,
                                errors: [ErrorCase(AuthController.userRequired)])
@@ -59,6 +60,7 @@ struct WorkspacesController: Sendable {
                     INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
                     VALUES (\(id), \(input.body.name), \(SignupPayload.slug(for: input.body.name, id: id)), \(migrator.schemaName(of: id)), \(owner))
                     """, logger: context.logger)
+                try await connection.execute(try Subscriptions.open(id, trial: trial).query, logger: context.logger)
                 return try await enqueue(id, owner: owner, on: connection, context.logger)
             }
             await audit.record(.init(.workspaceCreated, actor: context.principal, workspaceID: id), client: input.client, logger: context.logger)
@@ -155,6 +157,7 @@ struct WorkspacesController: Sendable {
                 VALUES (\(workspaceID), \(request.workspaceName), \(SignupPayload.slug(for: request.workspaceName, id: workspaceID)),
                         \(migrator.schemaName(of: workspaceID)), \(staff))
                 """, logger: logger)
+            try await connection.execute(try Subscriptions.open(workspaceID, trial: trial).query, logger: logger)
             if created {
                 let token = try await tokens.issue(.activation, userID: ownerID, workspaceID: workspaceID, on: connection, logger: logger)
                 try await outbox.enqueue(

@@ -31,10 +31,16 @@ public struct TenantContext: Sendable {
     public let membership: WorkspaceMembership
     public let db: TenantDatabase
     public let logger: Logger
+    let limits: any WorkspaceLimits
 
     public var workspaceID: UUID { membership.workspaceID }
     /// The member a write is attributed to: the caller's, or (for an API key) its creator's.
     public var memberID: UUID? { membership.memberID }
+
+    /// The guard for a write that adds something the workspace's plan limits (`Quota`).
+    public func quota(_ type: LimitType) async throws -> Quota {
+        .tenant(type, limit: try await limits.limit(type, workspace: workspaceID, logger: logger), in: db)
+    }
 }
 
 /// A signed callback's workspace, checked against the signature, and the delivery's event id.

@@ -64,7 +64,7 @@ public final class RouteTable {
             guard membership.schemaVersion >= gates.tenantVersion else { throw AppError.migrationRequired }
             let db = try gates.tenants.database(for: membership)
             try await gates.checkMatrix(permission, principal, membership, db, logger)
-            let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger)
+            let tenant = TenantContext(principal: principal, membership: membership, db: db, logger: logger, limits: gates.limits)
             return (tenant, IdempotencyStore(db: db, table: db.table("idempotency_keys")), principal.scopeName, nil)
         }
     }
@@ -168,12 +168,14 @@ public struct Gates: Sendable {
     let tenantVersion: Int
     let controlIdempotency: IdempotencyStore
     let signer: CallbackSigner
+    let limits: any WorkspaceLimits
 
     public init(
         authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient,
-        signer: CallbackSigner
+        signer: CallbackSigner, limits: any WorkspaceLimits
     ) {
         self.signer = signer
+        self.limits = limits
         self.authenticator = authenticator
         self.workspaces = workspaces
         self.tenants = tenants

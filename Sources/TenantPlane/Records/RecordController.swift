@@ -17,7 +17,7 @@ struct RecordController {
     static let show = Endpoint(.get, "/api/v1/records/{record_id}", "A record", returns: Record.self, errors: [ErrorCase(notFound)])
     static let add = Endpoint(
         .post, "/api/v1/records", "Create a record in a recordset (needs can_create there)", body: Record.New.self, returns: Record.self,
-        status: .created, errors: [ErrorCase(RecordsetController.notFound), denied])
+        status: .created, errors: [ErrorCase(RecordsetController.notFound), denied, ErrorCase(Quota.example)])
     static let bulkDelete = Endpoint(
         .post, "/api/v1/records/bulk-delete", "Delete every record of a recordset, or the records named: all or nothing",
         body: Record.BulkDelete.self, returns: Record.BulkDeleted.self,

@@ -233,11 +233,16 @@ struct RecordRepository {
     func create(_ new: Record.New) async throws -> Record {
         let recordset = try await RecordsetRepository(context).require(.id(new.recordsetID), .canCreate).recordset
         if let stage = new.stageID { try await checkStage(stage, in: recordset.id) }
-        return try await db.first(Record.self, """
+        let quota = try await context.quota(.records)
+        guard let record = try await db.first(Record.self, """
+            WITH \(quota.lock)
             INSERT INTO \(db.table("records")) (recordset_id, data, status, tags, stage_id, created_by, updated_by, last_change)
-            VALUES (\(recordset.id), \(new.data), \(new.status ?? "active"), \(new.tags ?? []), \(new.stageID), \(member), \(member), 'created')
+            SELECT \(recordset.id), \(new.data), \(new.status ?? "active"), \(new.tags ?? []), \(new.stageID), \(member), \(member), 'created'
+            WHERE \(quota.allows())
             RETURNING \(Record.columns)
-            """, logger: logger)!
+            """, logger: logger)
+        else { throw try await quota.refusal(on: db, logger: logger) }
+        return record
     }
 
     func checkStage(_ stage: UUID, in recordset: UUID) async throws {

@@ -25,7 +25,7 @@ struct RecordsetController {
         errors: [ErrorCase(notFound)])
     static let add = Endpoint(
         .post, "/api/v1/recordsets", "Create a recordset (its slug is made from the name, -2, -3 … when taken)", body: Recordset.New.self,
-        returns: Recordset.self, status: .created, errors: [ErrorCase(RecordsetRepository.slugTaken)])
+        returns: Recordset.self, status: .created, errors: [ErrorCase(RecordsetRepository.slugTaken), ErrorCase(Quota.example)])
     static let restore = Endpoint(
         .post, "/api/v1/recordsets/trash/{recordset_slug}/restore", "Take a recordset out of the trash (admins)", returns: Recordset.self,
         errors: [ErrorCase(notFound)])

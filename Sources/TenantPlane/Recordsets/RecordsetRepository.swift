@@ -8,8 +8,10 @@ struct RecordsetRepository {
     let logger: Logger
     let access: RecordsetAccess
     let member: UUID?
+    let context: TenantContext
 
     init(_ context: TenantContext) {
+        self.context = context
         db = context.db
         logger = context.logger
         access = RecordsetAccess(context)
@@ -27,6 +29,7 @@ struct RecordsetRepository {
     /// suffix both succeed, the second on its next try.
     func create(_ new: Recordset.New) async throws -> Recordset {
         let table = db.table("recordsets")
+        let quota = try await context.quota(.recordsets)
         for _ in 0..<5 {
             let slug: SQLFragment
             if let chosen = new.slug {
@@ -35,12 +38,15 @@ struct RecordsetRepository {
                 slug = Slug.free(Recordset.slug(from: new.name), in: table, reserved: Recordset.reservedSlugs)
             }
             let created = try await db.first(Recordset.self, try """
+                WITH \(quota.lock)
                 INSERT INTO \(table) (slug, name, description, type, icon, created_by)
-                VALUES (\(slug), \(new.name), \(new.description ?? ""), \(new.type ?? "custom"), \(new.icon ?? ""), \(member))
+                SELECT \(slug), \(new.name), \(new.description ?? ""), \(new.type ?? "custom"), \(new.icon ?? ""), \(member)
+                WHERE \(quota.allows())
                 ON CONFLICT (slug) DO NOTHING
                 RETURNING \(Recordset.columns)
                 """, logger: logger)
             if let created { return created }
+            try await quota.requireRoom(on: db, logger: logger)
             if new.slug != nil { throw Self.slugTaken }
         }
         throw AppError.conflict("slug_contended", "Many recordsets with this name are being created at once; try again.")

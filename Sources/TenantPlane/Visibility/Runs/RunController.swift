@@ -23,7 +23,7 @@ struct RunController {
         body: RunRequest.self, returns: VisibilityRun.self, status: .created,
         errors: [
             projectNotFound, ErrorCase(RunRepository.runInProgress), ErrorCase(RunRepository.noValidQueries), ErrorCase(RunRepository.unknownProvider),
-            ErrorCase(RunRepository.tooManyItems), ErrorCase(CreditErrors.insufficient(required: 0, balance: 0)),
+            ErrorCase(RunRepository.tooManyItems), ErrorCase(CreditErrors.insufficient(required: 0, balance: 0)), ErrorCase(Quota.example),
             ErrorCase(MeteredLanguageModel.notConfigured),
         ],
         idempotent: true)
@@ -114,9 +114,9 @@ struct RunController {
             let receipt: LedgerReceipt
             do {
                 receipt = try await ledger.debit(
-                    run.creditsCharged, workspace: workspace, key: VisibilityRunJob.debitKey(id), reference: "visibility_run:\(id.lowercased)",
+                    run.creditsCharged, workspace: workspace, key: VisibilityRunJob.debitKey(id), reference: LimitType.visibilityRunReference + id.lowercased,
                     description: "Visibility run: \(run.totalResults) items", actor: origin.actor, logger: repository.logger)
-            } catch let error as AppError where error.code == "insufficient_credits" {
+            } catch let error as AppError where error.code == "insufficient_credits" || error.code == "limit_exceeded" {
                 try await repository.discard(id)
                 throw error
             }

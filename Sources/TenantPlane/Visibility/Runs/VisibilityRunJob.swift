@@ -36,12 +36,12 @@ struct VisibilityRunJob: TenantJob {
             guard run.status.isActive else { return ["outcome": .string(run.status.rawValue)] }
             do {
                 let receipt = try await context.ledger.debit(
-                    run.creditsCharged, workspace: context.workspaceID, key: Self.debitKey(id), reference: "visibility_run:\(id.lowercased)",
+                    run.creditsCharged, workspace: context.workspaceID, key: Self.debitKey(id), reference: LimitType.visibilityRunReference + id.lowercased,
                     description: "Visibility run: \(run.totalResults) items", actor: nil, logger: context.logger)
                 run = try await repository.recordDebit(id, entry: receipt.entryID)
-            } catch let error as AppError where error.code == "insufficient_credits" {
-                try await WorkedRun(repository: repository, run: run).fail("Insufficient credits.")
-                return ["outcome": "insufficient_credits"]
+            } catch let error as AppError where error.code == "insufficient_credits" || error.code == "limit_exceeded" {
+                try await WorkedRun(repository: repository, run: run).fail(error.message)
+                return ["outcome": .string(error.code)]
             }
         }
         let worked = WorkedRun(repository: repository, run: run)
