@@ -23,6 +23,8 @@ public struct ControlPlane: Sendable {
     let memberDirectory: MemberController
     let creditController: CreditController
     let billing: BillingController
+    let subscriptionController: SubscriptionController
+    let subscriptions: Subscriptions
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -100,6 +102,8 @@ public struct ControlPlane: Sendable {
             templates: templates, audit: audit, jobs: jobs, trial: config.trial)
         self.limits = catalog
         self.billing = BillingController(catalog: catalog, users: users, audit: audit)
+        self.subscriptions = Subscriptions(client: client)
+        self.subscriptionController = SubscriptionController(subscriptions: subscriptions)
         let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts
         self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)
@@ -123,6 +127,7 @@ public struct ControlPlane: Sendable {
         memberDirectory.addRoutes(to: routes)
         creditController.addRoutes(to: routes)
         billing.addRoutes(to: routes)
+        subscriptionController.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.
@@ -133,6 +138,7 @@ public struct ControlPlane: Sendable {
                 tenantJobs: tenantJobs, ledger: credits, logger: logger),
             mailSender, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
+            SubscriptionClock(subscriptions: subscriptions, queue: queue, logger: logger),
         ]
     }
 
@@ -156,6 +162,7 @@ public struct ControlPlane: Sendable {
         return [
             jobs, mail, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
+            SubscriptionClock(subscriptions: Subscriptions(client: client), queue: queue, logger: logger),
         ]
     }
 
