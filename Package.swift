@@ -73,6 +73,7 @@ let package = Package(
             name: "ControlPlane",
             dependencies: [
                 "PlatformCore", "PlatformAuth", "PlatformMail",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

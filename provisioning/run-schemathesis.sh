@@ -167,7 +167,9 @@ fail-on = ["missing_auth", "base_url_mismatch"]
 # run through every other operation.
 [[operations]]
 include-name = ["POST /api/v1/auth/impersonate", "POST /api/v1/workspaces/provision", "GET /api/v1/files/avatars/{file_id}", "POST /api/v1/visibility/callbacks/n8n",
-                "GET /api/v1/admin/workspaces/{workspace_id}/credits", "POST /api/v1/admin/workspaces/{workspace_id}/credits"]
+                "GET /api/v1/admin/workspaces/{workspace_id}/credits", "POST /api/v1/admin/workspaces/{workspace_id}/credits",
+                "PUT /api/v1/admin/workspaces/{workspace_id}/limits/{limit_type}", "DELETE /api/v1/admin/workspaces/{workspace_id}/limits/{limit_type}",
+                "PUT /api/v1/admin/workspaces/{workspace_id}/features/{feature}", "DELETE /api/v1/admin/workspaces/{workspace_id}/features/{feature}"]
 warnings = false
 
 # The AI helpers answer 503 provider_not_configured on a server without a language model, which is

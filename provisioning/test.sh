@@ -18,11 +18,14 @@ trap 'db stop >/dev/null 2>&1 || true' EXIT
 if [ "$#" -gt 0 ]; then
     swift test --skip-build "$@"
 else
-    # The whole suite in three processes, one after another. In one process, this 2-core machine
+    # The whole suite in four processes, one after another. In one process, this 2-core machine
     # froze every run about three and a half minutes in (every task waiting, no thread busy, no
-    # query running); no subset of under two and a half minutes has. Issue 13 looks for the cause.
+    # query running, no cooperative thread left); once the control-plane suites grew past 75 tests,
+    # their process stalled too, so billing has a process of its own. Issue 13 looks for the cause.
+    billing='ControlPlaneTests\.(BillingLimits|Subscription|StripeBilling|CreditLedger)Tests'
     groups='ControlPlaneTests|MigratorTests'
-    swift test --skip-build --filter "$groups"
+    swift test --skip-build --filter "$billing"
+    swift test --skip-build --filter "$groups" --skip "$billing"
     swift test --skip-build --filter 'TenantPlaneTests'
     swift test --skip-build --skip "$groups|TenantPlaneTests"
 fi

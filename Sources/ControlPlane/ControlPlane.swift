@@ -25,6 +25,7 @@ public struct ControlPlane: Sendable {
     let billing: BillingController
     let subscriptionController: SubscriptionController
     let subscriptions: Subscriptions
+    let checkout: CheckoutController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -104,6 +105,10 @@ public struct ControlPlane: Sendable {
         self.billing = BillingController(catalog: catalog, users: users, audit: audit)
         self.subscriptions = Subscriptions(client: client)
         self.subscriptionController = SubscriptionController(subscriptions: subscriptions)
+        let stripe = config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) }
+        self.checkout = CheckoutController(
+            billing: StripeBilling(client: client, stripe: stripe, settings: config.stripe, subscriptions: subscriptions, publicURL: config.publicURL),
+            users: users, trial: config.trial)
         let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts
         self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)
@@ -128,6 +133,7 @@ public struct ControlPlane: Sendable {
         creditController.addRoutes(to: routes)
         billing.addRoutes(to: routes)
         subscriptionController.addRoutes(to: routes)
+        checkout.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.

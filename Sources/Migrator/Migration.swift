@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PlatformCore
 
 /// One migration file: `NNNN_snake_name.sql`. Files are forward-only and applied in version order.
 public struct Migration: Sendable, Equatable {
@@ -15,7 +16,7 @@ public struct Migration: Sendable, Equatable {
         self.version = version
         self.name = name
         self.sql = sql
-        self.checksum = SHA256.hash(data: Array(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.checksum = Data(SHA256.hash(data: Array(sql.utf8))).hex
         let firstLine = sql.split(separator: "\n", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) }
         self.runsInTransaction = firstLine != "-- migrate:no-transaction"
     }

@@ -42,6 +42,9 @@ public struct PlatformConfig: Sendable {
     /// `TRIAL_TIER` (default `pro`) and `TRIAL_DAYS` (default 3): the trial every new workspace's
     /// subscription starts with; 0 days starts it active on the tier at once.
     public var trial = Trial(tier: "pro", days: 3)
+    /// `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET`, `STRIPE_PUBLISHABLE_KEY`, `STRIPE_API_BASE`:
+    /// with a secret key billing mirrors Stripe; without, the platform's own ledger is the truth.
+    public var stripe: StripeSettings?
     /// `CALLBACK_SECRET`: what every workspace's callback secret is derived from; unset, the JWT
     /// secret is (so rotating either rotates every workspace's).
     public var callbackSecret: String?
@@ -149,6 +152,11 @@ public struct PlatformConfig: Sendable {
             config.callbackSecret = secret
         }
         if let tier = environment["TRIAL_TIER"], !tier.isEmpty { config.trial.tier = tier }
+        if let key = environment["STRIPE_SECRET_KEY"], !key.isEmpty {
+            config.stripe = StripeSettings(
+                secretKey: key, webhookSecret: environment["STRIPE_WEBHOOK_SECRET"].flatMap { $0.isEmpty ? nil : $0 },
+                publishableKey: environment["STRIPE_PUBLISHABLE_KEY"], apiBase: environment["STRIPE_API_BASE"] ?? "https://api.stripe.com")
+        }
         if let raw = environment["TRIAL_DAYS"] {
             guard let days = Int(raw), (0...365).contains(days) else { throw ConfigError.invalid("TRIAL_DAYS", "expected 0 to 365") }
             config.trial.days = days
@@ -158,6 +166,21 @@ public struct PlatformConfig: Sendable {
             config.initialCredits = credits
         }
         return config
+    }
+}
+
+/// Stripe's keys; the API base is Stripe's unless a test points it at a local server.
+public struct StripeSettings: Sendable {
+    public var secretKey: String
+    public var webhookSecret: String?
+    public var publishableKey: String?
+    public var apiBase: String
+
+    public init(secretKey: String, webhookSecret: String?, publishableKey: String? = nil, apiBase: String = "https://api.stripe.com") {
+        self.secretKey = secretKey
+        self.webhookSecret = webhookSecret
+        self.publishableKey = publishableKey
+        self.apiBase = apiBase
     }
 }
 

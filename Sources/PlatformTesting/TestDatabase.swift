@@ -91,7 +91,7 @@ actor TemplateCache {
         // A day's templates at most: the seeded workspaces' trials (three days) have not run out.
         let day = Date().formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
         let fingerprint = (catalog.control + catalog.tenant).map { "\($0.version):\($0.checksum)" }.joined() + fixtureVersion + day
-        let digest = SHA256.hash(data: Array(fingerprint.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        let digest = Data(SHA256.hash(data: Array(fingerprint.utf8)).prefix(6)).hex
         let template = "tpl_\(digest)" + (seeded ? "_seeded" : "")
         let logger = TestDatabase.logger
         let connection = try await PostgresConnection.connect(

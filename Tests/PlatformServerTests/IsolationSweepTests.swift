@@ -70,7 +70,7 @@ import VisibilityEngine
     }
 
     /// Values for the parameters that are words, not ids.
-    static let words = ["role": "member", "permission": "can_create_record", "entity_type": "contact", "limit_type": "records", "feature": "sso"]
+    static let words = ["role": "member", "permission": "can_create_record", "entity_type": "contact", "limit_type": "records", "feature": "sso", "price": "price_x"]
 
     func path(_ operation: APIOperation, _ ids: [String: UUID]) throws -> String {
         var path = operation.path

@@ -1,0 +1,227 @@
+@_spi(TenantProvisioning) import PlatformCore
+import Crypto
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import PlatformTesting
+import PostgresNIO
+import Testing
+
+@testable import ControlPlane
+
+/// Stripe over its real wire format against a local server that speaks it, and Stripe's webhooks
+/// verified as Stripe documents them.
+@Suite struct StripeBillingTests {
+    static let logger = Logger(label: "stripe-test")
+    static let webhookSecret = "whsec_test_secret"
+
+    // MARK: Signatures
+
+    /// A vector computed outside Swift (Python's hmac): HMAC-SHA256("1700000000." + payload) under the secret.
+    @Test func signaturesFollowStripesSchemeWithAFixedVector() throws {
+        let payload = Array(#"{"id":"evt_test_webhook","object":"event"}"#.utf8)
+        let expected = "d95c6b7477fbd7e9f90b1b0ef5f9c7ac25abca5382460e0d988c2b2a5b71b990"
+        let signer = SignatureHeader(secret: Self.webhookSecret)
+        let at = Date(timeIntervalSince1970: 1_700_000_000)
+        #expect(signer.sign(payload, at: at) == "t=1700000000,v1=\(expected)")
+        try signer.verify("t=1700000000,v1=\(expected)", body: payload, now: at.addingTimeInterval(299))
+        // Any v1 may match (a rolled secret), v0 is ignored, order does not matter.
+        try signer.verify("t=1700000000,v0=abcd,v1=\(String(repeating: "0", count: 64)),v1=\(expected)", body: payload, now: at)
+        #expect(throws: SignatureHeader.Failure.mismatch) { try signer.verify("t=1700000000,v1=\(String(repeating: "0", count: 64))", body: payload, now: at) }
+        #expect(throws: SignatureHeader.Failure.mismatch) { try signer.verify("t=1700000001,v1=\(expected)", body: payload, now: at) }
+        #expect(throws: SignatureHeader.Failure.mismatch) { try signer.verify("t=1700000000,v1=\(expected)", body: payload + [0x20], now: at) }
+        #expect(throws: SignatureHeader.Failure.stale) { try signer.verify("t=1700000000,v1=\(expected)", body: payload, now: at.addingTimeInterval(301)) }
+        #expect(throws: SignatureHeader.Failure.malformed) { try signer.verify("v1=\(expected)", body: payload, now: at) }
+        #expect(throws: SignatureHeader.Failure.malformed) { try signer.verify(nil, body: payload, now: at) }
+    }
+
+    // MARK: Webhooks
+
+    static func event(_ id: String, _ type: String, created: Int, object: JSONValue) throws -> String {
+        let event: JSONValue = ["id": .string(id), "object": "event", "type": .string(type), "created": .number(Double(created)), "data": ["object": object]]
+        return String(decoding: try JSONEncoder().encode(event), as: UTF8.self)
+    }
+
+    static func subscription(_ workspace: UUID, status: String, start: Int, price: String = "price_pro_month") -> JSONValue {
+        [
+            "id": "sub_test_1", "object": "subscription", "customer": "cus_test_1", "status": .string(status),
+            "current_period_start": .number(Double(start)), "current_period_end": .number(Double(start + 30 * 86_400)),
+            "cancel_at_period_end": false, "metadata": ["workspace_id": .string(workspace.uuidString.lowercased())],
+            "items": ["object": "list", "data": [["id": "si_1", "price": ["id": .string(price), "recurring": ["interval": "month"]]]]],
+        ]
+    }
+
+    /// Signed as Stripe signs: computed here with CryptoKit, not with the code under test.
+    static func deliver(_ body: String, _ client: some TestClientProtocol, secret: String = webhookSecret, at time: Date = Date()) async throws -> JSONResponse {
+        let timestamp = Int(time.timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
+        let hex = mac.map { String(format: "%02x", $0) }.joined()
+        return try await client.request(
+            .post, "/api/v1/billing/webhooks/stripe", raw: body,
+            headers: [.contentType: "application/json", HTTPField.Name("Stripe-Signature")!: "t=\(timestamp),v1=\(hex)"])
+    }
+
+    static func configure(_ config: inout PlatformConfig, stub: StubHTTPServer?) {
+        config.stripe = StripeSettings(secretKey: "sk_test_platform", webhookSecret: webhookSecret, publishableKey: "pk_test_platform", apiBase: stub?.baseURL ?? "http://127.0.0.1:1")
+    }
+
+    static func setPrices(_ platform: TestPlatform) async throws {
+        _ = try await platform.withDatabase { db in
+            try await db.query("""
+                UPDATE control.billing_tiers SET stripe_monthly_price = 'price_' || id || '_month', stripe_yearly_price = 'price_' || id || '_year',
+                    stripe_one_time_price = 'price_' || id || '_once'
+                """, logger: Self.logger)
+        }
+    }
+
+    @Test func webhooksAreVerifiedAppliedOnceAndNeverOverwriteANewerState() async throws {
+        try await TestPlatform.run(configure: { Self.configure(&$0, stub: nil) }) { client, platform in
+            let alice = try await platform.account(.alice, via: client)
+            try await Self.setPrices(platform)
+            let ws = alice.workspaceID
+            let t0 = Int(Date().timeIntervalSince1970) - 1000
+            let active = try Self.event("evt_2", "customer.subscription.updated", created: t0 + 20, object: Self.subscription(ws, status: "active", start: t0))
+
+            let forged = try await Self.deliver(active, client, secret: "whsec_someone_else")
+            #expect(forged.status == .badRequest && forged.errorCode == "invalid_signature")
+            let stale = try await Self.deliver(active, client, at: Date().addingTimeInterval(-400))
+            #expect(stale.status == .badRequest && stale.errorCode == "stale_signature")
+            let unchanged = try await client.request(.get, "/api/v1/billing/subscription", headers: alice.headers())
+            #expect(unchanged.json["status"] == "trialing", "a refused event changes nothing")
+
+            #expect(try await Self.deliver(active, client).json["outcome"] == "applied")
+            let mirrored = try await client.request(.get, "/api/v1/billing/subscription", headers: alice.headers())
+            #expect(mirrored.json["status"] == "active" && mirrored.json["tier"] == "pro")
+            #expect(mirrored.json["current_period_start"]?.stringValue == ISO8601.string(Date(timeIntervalSince1970: Double(t0))))
+            #expect(try await Self.deliver(active, client).json["outcome"] == "duplicate")
+
+            // Delivered late, an older state loses to the newer one.
+            let older = try Self.event("evt_1", "customer.subscription.updated", created: t0 + 10, object: Self.subscription(ws, status: "past_due", start: t0))
+            #expect(try await Self.deliver(older, client).json["outcome"] == "stale")
+            #expect(try await client.request(.get, "/api/v1/billing/subscription", headers: alice.headers()).json["status"] == "active")
+
+            let failed = try Self.event("evt_3", "invoice.payment_failed", created: t0 + 30, object: ["object": "invoice", "subscription": "sub_test_1"])
+            #expect(try await Self.deliver(failed, client).json["outcome"] == "applied")
+            let status = try await client.request(.get, "/api/v1/billing/subscription/status", headers: alice.headers())
+            #expect(status.json["status"] == "past_due" && status.json["requires_payment"] == true && status.json["is_active"] == true)
+            let paid = try Self.event("evt_4", "invoice.paid", created: t0 + 40, object: ["object": "invoice", "subscription": "sub_test_1"])
+            #expect(try await Self.deliver(paid, client).json["outcome"] == "applied")
+
+            // An upgrade in Stripe moves the tier (by its price); the same second's events race, one at a time.
+            let upgraded = try Self.event("evt_5", "customer.subscription.updated", created: t0 + 50, object: Self.subscription(ws, status: "active", start: t0, price: "price_business_month"))
+            let answers = try await withThrowingTaskGroup(of: JSONResponse.self) { group in
+                for _ in 0..<5 { group.addTask { try await Self.deliver(upgraded, client) } }
+                return try await group.reduce(into: [JSONResponse]()) { $0.append($1) }
+            }
+            #expect(answers.filter { $0.json["outcome"] == "applied" }.count == 1)
+            #expect(answers.filter { $0.json["outcome"] == "duplicate" }.count == 4)
+            #expect(try await client.request(.get, "/api/v1/billing/limits", headers: alice.headers()).json["tier"] == "business")
+
+            let deleted = try Self.event("evt_6", "customer.subscription.deleted", created: t0 + 60, object: Self.subscription(ws, status: "canceled", start: t0))
+            #expect(try await Self.deliver(deleted, client).json["outcome"] == "applied")
+            #expect(try await client.request(.get, "/api/v1/billing/limits", headers: alice.headers()).json["tier"] == "free")
+            let other = try Self.event("evt_7", "customer.created", created: t0 + 70, object: ["object": "customer", "id": "cus_x"])
+            #expect(try await Self.deliver(other, client).json["outcome"] == "ignored")
+            let notAnEvent = try await Self.deliver(#"["not", "an", "event"]"#, client)
+            #expect(notAnEvent.status == .badRequest && notAnEvent.errorCode == "invalid_event")
+            let recorded = try await platform.withDatabase { db in
+                try await db.query("SELECT count(*)::int FROM control.stripe_events", logger: Self.logger).decode(Int.self).first { _ in true }
+            }
+            #expect(recorded == 7)
+        }
+    }
+
+    // MARK: Checkout and friends
+
+    @Test func checkoutPortalSetupIntentsAndThePayLinkSpeakStripesWireFormat() async throws {
+        let stub = try await StubHTTPServer.start { _, request in
+            let path = request.uri.split(separator: "?").first.map(String.init) ?? request.uri
+            switch (request.method, path) {
+            case ("POST", "/v1/customers"): return .json(#"{"id": "cus_test_1", "object": "customer"}"#)
+            case ("POST", "/v1/checkout/sessions"): return .json(#"{"id": "cs_test_1", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_1"}"#)
+            case ("POST", "/v1/setup_intents"): return .json(#"{"id": "seti_1", "object": "setup_intent", "client_secret": "seti_1_secret_x"}"#)
+            case ("GET", "/v1/prices/price_affiliate"): return .json(#"{"id": "price_affiliate", "object": "price", "type": "recurring"}"#)
+            case ("POST", "/v1/payment_methods/pm_card_declined/attach"):
+                return .json(#"{"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}}"#, status: 402)
+            default: return .json(#"{"error": {"type": "invalid_request_error", "message": "No such route"}}"#, status: 404)
+            }
+        }
+        defer { Task { try? await stub.shutdown() } }
+        try await TestPlatform.run(configure: { Self.configure(&$0, stub: stub) }) { client, platform in
+            let alice = try await platform.account(.alice, via: client)
+            try await Self.setPrices(platform)
+            let ws = alice.workspaceID.uuidString.lowercased()
+
+            let session = try await client.request(.post, "/api/v1/billing/checkout", json: ["tier": "business"], headers: alice.headers())
+            #expect(session.status == .ok && session.json["url"] == "https://checkout.stripe.com/c/pay/cs_test_1" && session.json["provider"] == "stripe")
+            let customer = try #require(stub.requests.first { $0.uri == "/v1/customers" })
+            #expect(customer.headers["authorization"] == "Bearer sk_test_platform" && customer.headers["stripe-version"] == StripeClient.apiVersion)
+            #expect(customer.headers["idempotency-key"] == "customer:\(ws)")
+            #expect(customer.headers["content-type"] == "application/x-www-form-urlencoded")
+            let form = try #require(stub.requests.last { $0.uri == "/v1/checkout/sessions" }).form
+            #expect(form["mode"] == "subscription" && form["line_items[0][price]"] == "price_business_month" && form["customer"] == "cus_test_1")
+            #expect(form["subscription_data[trial_period_days]"] == "3" && form["subscription_data[metadata][workspace_id]"] == ws)
+            #expect(form["success_url"]?.hasSuffix("session_id={CHECKOUT_SESSION_ID}") == true)
+            #expect(stub.requests.last { $0.uri == "/v1/checkout/sessions" }?.headers["idempotency-key"] != nil)
+
+            _ = try await client.request(.post, "/api/v1/billing/checkout/one-time", json: ["tier": "pro"], headers: alice.headers())
+            #expect(stub.requests.filter { $0.uri == "/v1/customers" }.count == 1, "the customer is made once")
+            let once = try #require(stub.requests.last { $0.uri == "/v1/checkout/sessions" }).form
+            #expect(once["mode"] == "payment" && once["line_items[0][price]"] == "price_pro_once" && once["payment_method_types[1]"] == "sepa_debit")
+            #expect(once["metadata[duration_months]"] == "12")
+
+            let portal = try await client.request(.get, "/api/v1/billing/customer-portal?return_url=https://app.example.com/b", headers: alice.headers())
+            #expect(portal.json["kind"] == "checkout", "no Stripe subscription yet: a checkout page")
+
+            let intent = try await client.request(.post, "/api/v1/billing/public/setup-intent")
+            #expect(intent.json["client_secret"] == "seti_1_secret_x" && intent.json["publishable_key"] == "pk_test_platform")
+            #expect(stub.requests.last { $0.uri == "/v1/setup_intents" }?.form["customer"] == nil)
+
+            let declined = try await client.request(
+                .post, "/api/v1/billing/subscription", json: ["payment_method_id": "pm_card_declined", "tier": "pro"], headers: alice.headers())
+            #expect(declined.status.code == 402 && declined.errorCode == "payment_failed")
+            #expect(declined.json["error"]?["details"]?["code"] == "card_declined")
+
+            let pay = try await client.request(.get, "/api/v1/billing/pay/price_affiliate?ref=aff-42&days=0")
+            #expect(pay.status == .found && pay.headers[.location] == "https://checkout.stripe.com/c/pay/cs_test_1")
+            let affiliate = try #require(stub.requests.last { $0.uri == "/v1/checkout/sessions" }).form
+            #expect(affiliate["metadata[affiliate_code]"] == "aff-42" && affiliate["subscription_data[trial_period_days]"] == nil)
+            #expect(try await client.request(.get, "/api/v1/billing/pay/price_affiliate?days=400").status == .unprocessableContent)
+
+            let bob = try await platform.account(.bob, via: client)
+            try await platform.addMember(bob, to: alice.workspaceID, role: .member)
+            #expect(try await client.request(.post, "/api/v1/billing/checkout", json: ["tier": "pro"], headers: bob.headers(workspace: alice.workspaceID)).status == .forbidden)
+        }
+    }
+
+    @Test func withoutStripeCheckoutChangesThePlanAndTheRestSaysSo() async throws {
+        try await TestPlatform.run { client, platform in
+            let alice = try await platform.account(.alice, via: client)
+            let checkout = try await client.request(.post, "/api/v1/billing/checkout", json: ["tier": "business"], headers: alice.headers())
+            #expect(checkout.status == .ok && checkout.json["provider"] == "self_hosted" && (checkout.json["url"] ?? .null) == .null)
+            #expect(checkout.json["subscription"]?["tier"] == "business")
+            let portal = try await client.request(.get, "/api/v1/billing/customer-portal", headers: alice.headers())
+            #expect(portal.status == .ok && portal.json["provider"] == "self_hosted")
+            for (method, path) in [(HTTPRequest.Method.post, "/api/v1/billing/setup-intent"), (.post, "/api/v1/billing/public/setup-intent"), (.get, "/api/v1/billing/pay/price_x")] {
+                let answer = try await client.request(method, path, headers: alice.headers())
+                #expect(answer.status == .conflict && answer.errorCode == "payment_provider_not_configured", "\(path)")
+            }
+            let webhook = try await Self.deliver(try Self.event("evt_1", "invoice.paid", created: 1, object: ["object": "invoice"]), client)
+            #expect(webhook.status == .conflict && webhook.errorCode == "payment_provider_not_configured")
+        }
+    }
+}
+
+extension StubHTTPServer.Request {
+    /// The form-encoded body (or query) as Stripe would read it.
+    var form: [String: String] {
+        let text = method == "GET" ? String(uri.split(separator: "?").dropFirst().first ?? "") : String(decoding: body, as: UTF8.self)
+        var fields: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+            if parts.count == 2 { fields[parts[0]] = parts[1] }
+        }
+        return fields
+    }
+}
