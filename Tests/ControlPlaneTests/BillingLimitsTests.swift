@@ -69,6 +69,13 @@ import Testing
             let unknown = try await client.request(.get, "/api/v1/billing/usage/widgets", headers: headers)
             #expect(unknown.status == .notFound && unknown.errorCode == "unknown_limit_type")
             #expect(try await client.request(.get, "/api/v1/billing/limits").status == .unauthorized)
+
+            // A schema not yet migrated to where its counters live says so, as tenant routes do.
+            _ = try await platform.withDatabase { db in
+                try await db.query("DROP TABLE \(unescaped: SchemaName.tenant(alice.workspaceID).table("usage_counters").description)", logger: Self.logger)
+            }
+            let behind = try await client.request(.get, "/api/v1/billing/limits", headers: headers)
+            #expect(behind.status == .serviceUnavailable && behind.errorCode == "migration_required")
         }
     }
 

@@ -100,7 +100,7 @@ struct BillingCatalog: WorkspaceLimits {
             UNION ALL
             SELECT 'visibility_credits', \(Self.visibilityCreditsUsed(workspace))
             """, logger: logger)
-        async let tenant = db.all(Counter.self, "SELECT limit_type, used FROM \(db.table("usage_counters"))", logger: logger)
+        async let tenant = Self.tenantSide { try await db.all(Counter.self, "SELECT limit_type, used FROM \(db.table("usage_counters"))", logger: logger) }
         var used: [String: Int] = [:]
         for counter in try await control + tenant { used[counter.limitType] = counter.used }
         return used
@@ -139,14 +139,24 @@ struct BillingCatalog: WorkspaceLimits {
                 """, orderBy: "e.created_at DESC, e.id DESC", page: page, logger: logger)
         case .records, .recordsets:
             let db = try await members.tenantDatabase(workspace, logger: logger)
-            list = try await db.list(UsageEvent.self, """
+            list = try await Self.tenantSide { try await db.list(UsageEvent.self, """
                 FROM (SELECT e.id, e.limit_type, e.delta, NULL::text AS subject, e.created_at,
                              m.user_id AS actor_user_id, m.email AS actor_email, m.full_name AS actor_full_name
                       FROM \(db.table("usage_events")) e LEFT JOIN \(db.table("members")) m ON m.id = e.actor_id
                       WHERE e.limit_type = \(type.rawValue)) e
-                """, orderBy: "e.created_at DESC, e.id DESC", page: page, logger: logger)
+                """, orderBy: "e.created_at DESC, e.id DESC", page: page, logger: logger) }
         }
         return UsageEventList(items: list.items, total: list.total, limit: list.limit, offset: list.offset)
+    }
+
+    /// A read of the tenant's counters: a schema not yet at the version that has them (or not yet
+    /// made) answers 503 `migration_required`, as tenant routes do.
+    private static func tenantSide<T: Sendable>(_ read: () async throws -> T) async throws -> T {
+        do {
+            return try await read()
+        } catch let error as PSQLError where ["42P01", "3F000"].contains(error.serverInfo?[.sqlState] ?? "") {
+            throw AppError.migrationRequired
+        }
     }
 
     // MARK: Staff's overrides

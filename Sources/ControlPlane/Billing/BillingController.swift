@@ -17,20 +17,21 @@ struct BillingController {
     static let features = Endpoint(
         .get, "/api/v1/billing/features", "Every feature and whether the workspace has it, from its tier or an override", returns: FeatureList.self)
     static let limits = Endpoint(
-        .get, "/api/v1/billing/limits", "Every limit with the workspace's usage, what remains and the percentage used", returns: LimitsReport.self)
+        .get, "/api/v1/billing/limits", "Every limit with the workspace's usage, what remains and the percentage used", returns: LimitsReport.self,
+        errors: [ErrorCase(AppError.migrationRequired)])
     static let usage = Endpoint(
         .get, "/api/v1/billing/usage/{limit_type}", "One limit's usage, and whether one more is allowed", returns: LimitUsage.self,
-        errors: [unknownLimitType])
+        errors: [unknownLimitType, ErrorCase(AppError.migrationRequired)])
     static let events = Endpoint(
         .get, "/api/v1/billing/usage/events/{limit_type}", "Who added or removed what of one limit, and when; newest first",
-        query: Page.self, returns: UsageEventList.self, errors: [unknownLimitType])
+        query: Page.self, returns: UsageEventList.self, errors: [unknownLimitType, ErrorCase(AppError.migrationRequired)])
     static let setLimit = Endpoint(
         .put, "/api/v1/admin/workspaces/{workspace_id}/limits/{limit_type}",
         "Override one limit for a workspace (staff only); `value` null is unlimited", body: LimitOverride.self, returns: LimitUsage.self,
-        errors: staffErrors + [unknownLimitType])
+        errors: staffErrors + [unknownLimitType, ErrorCase(AppError.migrationRequired)])
     static let clearLimit = Endpoint(
         .delete, "/api/v1/admin/workspaces/{workspace_id}/limits/{limit_type}", "Remove a limit's override: the tier's applies again (staff only)",
-        returns: LimitUsage.self, errors: staffErrors + [unknownLimitType])
+        returns: LimitUsage.self, errors: staffErrors + [unknownLimitType, ErrorCase(AppError.migrationRequired)])
     static let setFeature = Endpoint(
         .put, "/api/v1/admin/workspaces/{workspace_id}/features/{feature}", "Turn a feature on or off for a workspace (staff only)",
         body: FeatureOverride.self, returns: FeatureList.self, errors: staffErrors + [ErrorCase(BillingCatalog.unknownFeature)])

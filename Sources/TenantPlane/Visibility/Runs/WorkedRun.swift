@@ -191,11 +191,11 @@ struct WorkedRun: Sendable {
         }
         var refunded = 0
         if let debit = try await repository.require(run.id).ledgerEntryID {
-            for status in ["FAILED", "CANCELLED"] {
-                let credits = try await db.value(Int.self, """
-                    SELECT coalesce(sum(credits), 0)::int FROM \(items) WHERE run_id = \(run.id) AND status = \(status)
-                    """, logger: logger) ?? 0
-                guard credits > 0 else { continue }
+            let owed = try await db.all(Refundable.self, """
+                SELECT status, sum(credits)::int AS credits FROM \(items)
+                WHERE run_id = \(run.id) AND status IN ('FAILED', 'CANCELLED') GROUP BY status HAVING sum(credits) > 0 ORDER BY status DESC
+                """, logger: logger)
+            for (status, credits) in owed.map({ ($0.status, $0.credits) }) {
                 let receipt = try await ledger.refund(
                     credits, of: debit, workspace: workspace, key: VisibilityRunJob.refundKey(run.id, status.lowercased()),
                     description: "Visibility run: \(status.lowercased()) items", logger: logger)
@@ -216,5 +216,14 @@ struct WorkedRun: Sendable {
                 WHERE id = \(run.id) RETURNING \(VisibilityRun.columns))
             SELECT *, \(notify) AS _notified FROM run
             """, logger: logger).orNotFound(RunRepository.runNotFound)
+    }
+
+    private struct Refundable: Row {
+        let status: String
+        let credits: Int
+        init(row: RowReader) throws {
+            status = try row("status")
+            credits = try row("credits")
+        }
     }
 }
