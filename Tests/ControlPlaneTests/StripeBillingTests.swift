@@ -188,6 +188,12 @@ import Testing
             let affiliate = try #require(stub.requests.last { $0.uri == "/v1/checkout/sessions" }).form
             #expect(affiliate["metadata[affiliate_code]"] == "aff-42" && affiliate["subscription_data[trial_period_days]"] == nil)
             #expect(try await client.request(.get, "/api/v1/billing/pay/price_affiliate?days=400").status == .unprocessableContent)
+            let before = stub.requests.count
+            #expect(try await client.request(.get, "/api/v1/billing/pay/..%2Fcustomers").status == .notFound)
+            #expect(stub.requests.count == before, "an id that is not one never reaches Stripe")
+            let traversal = try await client.request(
+                .post, "/api/v1/billing/subscription", json: ["payment_method_id": "pm_x/../../customers", "tier": "pro"], headers: alice.headers())
+            #expect(traversal.status == .unprocessableContent)
 
             let bob = try await platform.account(.bob, via: client)
             try await platform.addMember(bob, to: alice.workspaceID, role: .member)

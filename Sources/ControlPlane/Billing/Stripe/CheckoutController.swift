@@ -34,7 +34,7 @@ struct CheckoutController {
         body: SubscriptionRequest.self, returns: SubscriptionView.self, errors: stripeErrors + [.validation])
     static let pay = Endpoint(
         .get, "/api/v1/billing/pay/{price}", "Redirect (302) to a Stripe Checkout page for a price; `ref` is kept as `affiliate_code`, `days` of trial (0: none)",
-        query: PayQuery.self, returns: Redirect.self, status: .found, errors: stripeErrors + [ErrorCase(StripeBilling.invalidDays)])
+        query: PayQuery.self, returns: Redirect.self, status: .found, errors: stripeErrors + [ErrorCase(StripeBilling.invalidDays), ErrorCase(StripeBilling.unknownPrice)])
     static let webhook = Endpoint(
         .post, "/api/v1/billing/webhooks/stripe", "Stripe's events, verified by Stripe-Signature; each acted on once, an older never over a newer",
         body: StripeEventBody.self, returns: StripeEventReceipt.self, errors: [ErrorCase(StripeBilling.notConfigured)])

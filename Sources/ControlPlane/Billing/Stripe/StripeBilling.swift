@@ -108,6 +108,7 @@ struct StripeBilling: Sendable {
     /// The public link to pay for a price (`/billing/pay/{price_id}`): a Checkout session's URL.
     func payLink(_ priceID: String, _ query: PayQuery, trialDays: Int, logger: Logger) async throws -> String {
         guard let stripe else { throw Self.notConfigured }
+        guard StripeClient.isID(priceID) else { throw Self.unknownPrice }
         let price = try await stripe.retrieve("prices/\(priceID)", logger: logger)
         let recurring = price["type"]?.stringValue == "recurring"
         var form: [(String, String)] = [
@@ -122,6 +123,7 @@ struct StripeBilling: Sendable {
         return url
     }
 
+    static let unknownPrice = AppError.notFound("price_not_found", "No Stripe price has this id.")
     static let invalidDays = AppError.validation("Trial days are 0 to 365.", fields: ["days": "must be 0 to 365"])
 
     // MARK: Pieces

@@ -75,6 +75,15 @@ struct StripeClient: Sendable {
         return json
     }
 
+    /// Whether `text` can be a Stripe object id (`price_1Q2w…`, `pm_card_visa`): letters, digits and
+    /// underscores, so one put in a path can only ever name an object.
+    static func isID(_ text: String) -> Bool {
+        (1...255).contains(text.utf8.count) && text.utf8.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+        }
+    }
+
     /// `application/x-www-form-urlencoded`, as Stripe reads it: keys as given (brackets for
     /// nesting, `line_items[0][price]`), both sides percent-encoded except unreserved characters.
     static func formEncode(_ pairs: [(String, String)]) -> String {

@@ -113,7 +113,7 @@ struct SubscriptionRequest: RequestBody, APIModel {
 
     func validated() throws -> SubscriptionRequest {
         var check = Validation()
-        check.require(paymentMethodID.hasPrefix("pm_") && paymentMethodID.count <= 255, "payment_method_id", "must be a Stripe payment method id (pm_…)")
+        check.require(paymentMethodID.hasPrefix("pm_") && StripeClient.isID(paymentMethodID), "payment_method_id", "must be a Stripe payment method id (pm_…)")
         try check.finish("The subscription request is invalid.")
         return self
     }
