@@ -104,11 +104,11 @@ public struct ControlPlane: Sendable {
         self.limits = catalog
         self.billing = BillingController(catalog: catalog, users: users, audit: audit)
         self.subscriptions = Subscriptions(client: client)
-        self.subscriptionController = SubscriptionController(subscriptions: subscriptions)
-        let stripe = config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) }
-        self.checkout = CheckoutController(
-            billing: StripeBilling(client: client, stripe: stripe, settings: config.stripe, subscriptions: subscriptions, publicURL: config.publicURL),
-            users: users, trial: config.trial)
+        let stripe = StripeBilling(
+            client: client, stripe: config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) },
+            settings: config.stripe, subscriptions: subscriptions, publicURL: config.publicURL)
+        self.subscriptionController = SubscriptionController(subscriptions: subscriptions, stripe: stripe)
+        self.checkout = CheckoutController(billing: stripe, users: users, trial: config.trial)
         let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts
         self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)

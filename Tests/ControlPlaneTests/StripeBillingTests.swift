@@ -76,7 +76,10 @@ import Testing
     }
 
     @Test func webhooksAreVerifiedAppliedOnceAndNeverOverwriteANewerState() async throws {
-        try await TestPlatform.run(configure: { Self.configure(&$0, stub: nil) }) { client, platform in
+        // Stripe knows no subscription here: showing one falls back to what the webhooks mirrored.
+        let stub = try await StubHTTPServer.start { _, _ in .json(#"{"error": {"type": "invalid_request_error", "message": "No such subscription"}}"#, status: 404) }
+        defer { Task { try? await stub.shutdown() } }
+        try await TestPlatform.run(configure: { Self.configure(&$0, stub: stub) }) { client, platform in
             let alice = try await platform.account(.alice, via: client)
             try await Self.setPrices(platform)
             let ws = alice.workspaceID
@@ -142,6 +145,12 @@ import Testing
             case ("POST", "/v1/checkout/sessions"): return .json(#"{"id": "cs_test_1", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_1"}"#)
             case ("POST", "/v1/setup_intents"): return .json(#"{"id": "seti_1", "object": "setup_intent", "client_secret": "seti_1_secret_x"}"#)
             case ("GET", "/v1/prices/price_affiliate"): return .json(#"{"id": "price_affiliate", "object": "price", "type": "recurring"}"#)
+            case ("GET", "/v1/subscriptions/sub_live_1"):
+                return .json(#"""
+                    {"id": "sub_live_1", "object": "subscription", "customer": "cus_test_1", "status": "past_due", "cancel_at_period_end": true,
+                     "current_period_start": 1790000000, "current_period_end": 1792592000, "metadata": {},
+                     "items": {"object": "list", "data": [{"id": "si_1", "price": {"id": "price_business_month"}}]}}
+                    """#)
             case ("POST", "/v1/payment_methods/pm_card_declined/attach"):
                 return .json(#"{"error": {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}}"#, status: 402)
             default: return .json(#"{"error": {"type": "invalid_request_error", "message": "No such route"}}"#, status: 404)
@@ -198,6 +207,14 @@ import Testing
             let bob = try await platform.account(.bob, via: client)
             try await platform.addMember(bob, to: alice.workspaceID, role: .member)
             #expect(try await client.request(.post, "/api/v1/billing/checkout", json: ["tier": "pro"], headers: bob.headers(workspace: alice.workspaceID)).status == .forbidden)
+
+            // A missed webhook costs nothing: showing the subscription reads Stripe's live state first.
+            _ = try await platform.withDatabase { db in
+                try await db.query("UPDATE control.subscriptions SET stripe_subscription_id = 'sub_live_1' WHERE workspace_id = \(alice.workspaceID)", logger: Self.logger)
+            }
+            let live = try await client.request(.get, "/api/v1/billing/subscription", headers: alice.headers())
+            #expect(live.json["status"] == "past_due" && live.json["tier"] == "business" && live.json["cancel_at_period_end"] == true)
+            #expect(stub.requests.contains { $0.method == "GET" && $0.uri == "/v1/subscriptions/sub_live_1" })
         }
     }
 

@@ -4,11 +4,13 @@ import PlatformCore
 /// `/billing/subscription`, plan changes, cancel and reactivate, the trial, and invoices.
 struct SubscriptionController {
     let subscriptions: Subscriptions
+    let stripe: StripeBilling
 
     static let notFound = ErrorCase(Subscriptions.notFound)
 
     static let show = Endpoint(
-        .get, "/api/v1/billing/subscription", "The workspace's subscription: tier, status, billing period, trial and any scheduled change",
+        .get, "/api/v1/billing/subscription",
+        "The workspace's subscription: tier, status, billing period, trial and any scheduled change (with Stripe, synced from it first)",
         returns: SubscriptionView.self, errors: [notFound])
     static let status = Endpoint(
         .get, "/api/v1/billing/subscription/status", "A quick access check from local data: is_active, requires_payment and a message",
@@ -37,7 +39,10 @@ struct SubscriptionController {
         errors: [notFound, ErrorCase(Subscriptions.noUpcomingInvoice)])
 
     func addRoutes(to routes: RouteTable) {
-        routes.workspace(Self.show, .member) { _, context in try await subscriptions.view(context.workspaceID, logger: context.logger) }
+        routes.workspace(Self.show, .member) { _, context in
+            try await stripe.sync(context.workspaceID, logger: context.logger)
+            return try await subscriptions.view(context.workspaceID, logger: context.logger)
+        }
         routes.workspace(Self.status, .member) { _, context in
             SubscriptionStatus(try await subscriptions.find(context.workspaceID, logger: context.logger))
         }

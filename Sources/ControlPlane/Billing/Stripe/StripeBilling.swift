@@ -105,6 +105,24 @@ struct StripeBilling: Sendable {
         return try await subscriptions.view(workspace, logger: logger)
     }
 
+    /// Stripe's live state of the workspace's subscription, mirrored before it is shown, so a missed
+    /// webhook costs nothing. Without Stripe, or without a Stripe subscription, nothing to do; when
+    /// Stripe cannot answer, the mirror is shown as it is.
+    func sync(_ workspace: UUID, logger: Logger) async throws {
+        guard let stripe, let id = try await stripeSubscription(workspace, logger: logger), StripeClient.isID(id) else { return }
+        let live: JSONValue
+        do {
+            live = try await stripe.retrieve("subscriptions/\(id)", timeout: .seconds(5), logger: logger)
+        } catch {
+            logger.warning("stripe subscription not synced; showing the mirror", metadata: ["error": "\(error)"])
+            return
+        }
+        guard let state = StripeSubscriptionState(live) else { return }
+        _ = try await client.transaction(logger: logger) { connection in
+            try await Self.mirror(state, workspace: workspace, as: Date(), on: connection, logger: logger)
+        }
+    }
+
     /// The public link to pay for a price (`/billing/pay/{price_id}`): a Checkout session's URL.
     func payLink(_ priceID: String, _ query: PayQuery, trialDays: Int, logger: Logger) async throws -> String {
         guard let stripe else { throw Self.notConfigured }

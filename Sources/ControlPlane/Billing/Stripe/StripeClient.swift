@@ -35,15 +35,17 @@ struct StripeClient: Sendable {
     /// `POST /v1/<path>` with `form` (Stripe creates and updates with POST); `idempotencyKey`
     /// makes a retry the first request.
     func create(_ path: String, _ form: [(String, String)], idempotencyKey: String? = nil, logger: Logger) async throws -> JSONValue {
-        try await send(.POST, path, form: form, idempotencyKey: idempotencyKey, logger: logger)
+        try await send(.POST, path, form: form, idempotencyKey: idempotencyKey, timeout: .seconds(30), logger: logger)
     }
 
     /// `GET /v1/<path>?<query>`.
-    func retrieve(_ path: String, _ query: [(String, String)] = [], logger: Logger) async throws -> JSONValue {
-        try await send(.GET, path, form: query, idempotencyKey: nil, logger: logger)
+    func retrieve(_ path: String, _ query: [(String, String)] = [], timeout: TimeAmount = .seconds(30), logger: Logger) async throws -> JSONValue {
+        try await send(.GET, path, form: query, idempotencyKey: nil, timeout: timeout, logger: logger)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, form: [(String, String)], idempotencyKey: String?, logger: Logger) async throws -> JSONValue {
+    private func send(
+        _ method: HTTPMethod, _ path: String, form: [(String, String)], idempotencyKey: String?, timeout: TimeAmount, logger: Logger
+    ) async throws -> JSONValue {
         let encoded = Self.formEncode(form)
         var url = "\(baseURL)/v1/\(path)"
         if method != .POST, !encoded.isEmpty { url += "?" + encoded }
@@ -59,7 +61,7 @@ struct StripeClient: Sendable {
         let status: Int
         let body: ByteBuffer
         do {
-            let response = try await httpClient.execute(request, timeout: .seconds(30))
+            let response = try await httpClient.execute(request, timeout: timeout)
             status = Int(response.status.code)
             body = try await response.body.collect(upTo: Self.maximumResponseBytes)
         } catch {
