@@ -107,7 +107,7 @@ public struct ControlPlane: Sendable {
         let stripe = StripeBilling(
             client: client, stripe: config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) },
             settings: config.stripe, subscriptions: subscriptions, publicURL: config.publicURL)
-        self.subscriptionController = SubscriptionController(subscriptions: subscriptions, stripe: stripe)
+        self.subscriptionController = SubscriptionController(subscriptions: subscriptions, billing: stripe, users: users)
         self.checkout = CheckoutController(billing: stripe, users: users, trial: config.trial)
         let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts

@@ -236,15 +236,91 @@ import Testing
     }
 }
 
-extension StubHTTPServer.Request {
-    /// The form-encoded body (or query) as Stripe would read it.
-    var form: [String: String] {
-        let text = method == "GET" ? String(uri.split(separator: "?").dropFirst().first ?? "") : String(decoding: body, as: UTF8.self)
-        var fields: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
-            if parts.count == 2 { fields[parts[0]] = parts[1] }
+/// Plan changes, cancel, reactivate, the trial's end and invoices for a workspace whose subscription
+/// lives in Stripe, against a small Stripe that keeps state.
+@Suite struct StripeSubscriptionTests {
+    @Test func everyChangeGoesThroughStripeAndItsAnswerIsMirrored() async throws {
+        let stripe = try await FakeStripe.start()
+        defer { Task { try? await stripe.shutdown() } }
+        try await TestPlatform.run(configure: { StripeBillingTests.configure(&$0, stub: stripe.server) }) { client, platform in
+            let alice = try await platform.account(.alice, via: client)
+            try await StripeBillingTests.setPrices(platform)
+            let headers = alice.headers()
+            func subscription() async throws -> JSONValue { try await client.request(.get, "/api/v1/billing/subscription", headers: headers).json }
+            func lastForm(_ path: String) -> [String: String] { stripe.requests.last { $0.uri.hasPrefix(path) }?.form ?? [:] }
+
+            let subscribed = try await client.request(
+                .post, "/api/v1/billing/subscription", json: ["payment_method_id": "pm_card_visa", "tier": "pro"], headers: headers)
+            #expect(subscribed.status == .ok && subscribed.json["provider"] == "stripe" && subscribed.json["status"] == "trialing")
+            let id = try #require(try await platform.withDatabase { db in
+                try await db.query("SELECT stripe_subscription_id FROM control.subscriptions WHERE workspace_id = \(alice.workspaceID)", logger: StripeBillingTests.logger)
+                    .decode(String?.self).first { _ in true } ?? nil
+            })
+
+            // Up in a trial: no proration, the trial goes on.
+            let up = try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "business"], headers: headers)
+            #expect(up.status == .ok && up.json["is_scheduled"] == false && up.json["proration_amount"] == 0)
+            #expect(up.json["subscription"]?["tier"] == "business" && up.json["subscription"]?["status"] == "trialing")
+            #expect(lastForm("/v1/subscriptions/\(id)")["proration_behavior"] == "none")
+            #expect(stripe.subscription(id)?["items"]?["data"]?[0]?["price"]?["id"] == "price_business_month")
+
+            let ended = try await client.request(.post, "/api/v1/billing/end-trial", headers: headers)
+            #expect(ended.status == .ok && ended.json["status"] == "active" && (ended.json["trial_days_remaining"] ?? .null) == .null)
+            #expect(lastForm("/v1/subscriptions/\(id)")["trial_end"] == "now")
+            let invoices = try await client.request(.get, "/api/v1/billing/invoices", headers: headers)
+            #expect(invoices.json["total"] == 2 && invoices.json["items"]?[0]?["amount_paid"] == 19900)
+            #expect(invoices.json["items"]?[0]?["hosted_invoice_url"]?.stringValue?.hasPrefix("https://invoice.stripe.com/") == true)
+            #expect(lastForm("/v1/invoices")["customer"] != nil)
+
+            // Down: a schedule holds it to the period's end; the mirror keeps showing it across syncs.
+            let down = try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "pro"], headers: headers)
+            #expect(down.status == .ok && down.json["is_scheduled"] == true && down.json["subscription"]?["tier"] == "business")
+            #expect(down.json["effective_date"] == ended.json["current_period_end"])
+            let phases = lastForm("/v1/subscription_schedules/")
+            #expect(phases["phases[1][items][0][price]"] == "price_pro_month" && phases["end_behavior"] == "release")
+            #expect(try await subscription()["scheduled_change"]?["tier"] == "pro")
+            let upcoming = try await client.request(.get, "/api/v1/billing/invoices/upcoming", headers: headers)
+            #expect(upcoming.json["amount_due"] == 4900 && upcoming.json["tier"] == "pro" && upcoming.json["period_start"] == ended.json["current_period_end"])
+
+            let kept = try await client.request(.post, "/api/v1/billing/cancel-downgrade", headers: headers)
+            #expect(kept.status == .ok && (kept.json["scheduled_change"] ?? .null) == .null && kept.json["tier"] == "business")
+            #expect(stripe.subscription(id)?["schedule"] == .null)
+            #expect(try await client.request(.post, "/api/v1/billing/cancel-downgrade", headers: headers).errorCode == "no_scheduled_change")
+
+            // Scheduled again, and the period ends in Stripe: the webhook brings the new plan.
+            #expect(try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "pro"], headers: headers).json["is_scheduled"] == true)
+            let renewed = try #require(stripe.endPeriod(id))
+            let event = try StripeBillingTests.event("evt_renewed", "customer.subscription.updated", created: Int(Date().timeIntervalSince1970) + 5, object: renewed)
+            #expect(try await StripeBillingTests.deliver(event, client).json["outcome"] == "applied")
+            let after = try await client.request(.get, "/api/v1/billing/subscription/status", headers: headers)
+            #expect(after.json["tier"] == "pro")
+            #expect((try await subscription()["scheduled_change"] ?? .null) == .null)
+
+            // Up after the trial: the rest of the period is invoiced at once.
+            let charged = try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "business"], headers: headers)
+            #expect(charged.json["is_scheduled"] == false && (charged.json["proration_amount"]?.intValue ?? 0) > 0)
+            #expect(lastForm("/v1/subscriptions/\(id)")["proration_behavior"] == "always_invoice")
+            #expect(try await client.request(.get, "/api/v1/billing/invoices", headers: headers).json["items"]?[0]?["amount_paid"] == charged.json["proration_amount"])
+
+            let canceled = try await client.request(.post, "/api/v1/billing/cancel", headers: headers)
+            #expect(canceled.json["cancel_at_period_end"] == true && canceled.json["status"] == "active")
+            #expect(stripe.subscription(id)?["cancel_at_period_end"] == true)
+            #expect(try await client.request(.get, "/api/v1/billing/invoices/upcoming", headers: headers).errorCode == "no_upcoming_invoice")
+            let reactivated = try await client.request(.post, "/api/v1/billing/reactivate", headers: headers)
+            #expect(reactivated.json["cancel_at_period_end"] == false && stripe.subscription(id)?["cancel_at_period_end"] == false)
+
+            let now = try await client.request(.post, "/api/v1/billing/cancel?cancel_immediately=true", headers: headers)
+            #expect(now.json["status"] == "canceled" && stripe.subscription(id)?["status"] == "canceled")
+            #expect(stripe.requests.contains { $0.method == "DELETE" && $0.uri == "/v1/subscriptions/\(id)" })
+            // Ended in Stripe: a new plan starts with paying.
+            let again = try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "pro"], headers: headers)
+            #expect(again.status == .ok && again.json["checkout_url"]?.stringValue?.hasPrefix("https://checkout.stripe.com/") == true)
+
+            // A workspace with no Stripe subscription yet, with Stripe configured: pay first, nothing changes here.
+            let bob = try await platform.account(.bob, via: client)
+            let checkout = try await client.request(.post, "/api/v1/billing/change-plan", json: ["tier": "business"], headers: bob.headers())
+            #expect(checkout.json["checkout_url"] != nil && checkout.json["subscription"]?["tier"] == "pro" && checkout.json["subscription"]?["status"] == "trialing")
+            #expect(try await client.request(.get, "/api/v1/billing/invoices", headers: bob.headers()).json["total"] == 0)
         }
-        return fields
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PlatformCore
 
 enum BillingPeriod: String, SchemaEnum {
@@ -31,11 +32,14 @@ struct SubscriptionRow: Row, Sendable {
     let endedAt: Date?
     let scheduledTier: String?
     let scheduledPeriod: BillingPeriod?
+    let stripeCustomer: String?
+    let stripeSubscription: String?
+    let stripeSchedule: String?
 
     static let select: SQLFragment = """
         SELECT s.tier_id, t.name AS tier_name, t.rank, t.currency, t.monthly_price, t.yearly_price, s.billing_period, s.status,
                s.trial_start, s.trial_end, s.current_period_start, s.current_period_end, s.cancel_at_period_end, s.canceled_at, s.ended_at,
-               s.scheduled_tier_id, s.scheduled_billing_period
+               s.scheduled_tier_id, s.scheduled_billing_period, s.stripe_customer_id, s.stripe_subscription_id, s.stripe_schedule_id
         FROM control.subscriptions s JOIN control.billing_tiers t ON t.id = s.tier_id
         """
 
@@ -58,6 +62,9 @@ struct SubscriptionRow: Row, Sendable {
         scheduledTier = try row("scheduled_tier_id")
         let scheduled: String? = try row("scheduled_billing_period")
         scheduledPeriod = scheduled.flatMap(BillingPeriod.init(rawValue:))
+        stripeCustomer = try row("stripe_customer_id")
+        stripeSubscription = try row("stripe_subscription_id")
+        stripeSchedule = try row("stripe_schedule_id")
     }
 
     func price(_ period: BillingPeriod) -> Int { period == .year ? yearlyPrice : monthlyPrice }
@@ -123,7 +130,7 @@ struct SubscriptionView: APIModel {
         scheduledChange = row.scheduledTier.map {
             ScheduledChange(tier: $0, billingPeriod: row.scheduledPeriod ?? row.billingPeriod, effectiveDate: row.periodEnd)
         }
-        provider = "self_hosted"
+        provider = row.stripeSubscription == nil ? "self_hosted" : "stripe"
     }
 
     init(tier: String, tierName: String, status: SubscriptionState, billingPeriod: BillingPeriod, amount: Int, start: Date, end: Date) {
@@ -190,9 +197,12 @@ struct PlanChange: APIModel {
     /// What the rest of this period costs on the new plan, integer minor units (0 in a trial or when scheduled).
     let prorationAmount: Int
     let currency: String
+    /// With Stripe and no Stripe subscription yet: the checkout page that starts one on the plan.
+    var checkoutURL: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case subscription, isScheduled = "is_scheduled", effectiveDate = "effective_date", prorationAmount = "proration_amount", currency
+        case checkoutURL = "checkout_url"
     }
 
     static let example = PlanChange(
@@ -207,11 +217,13 @@ struct CancelQuery: QueryParameters {
     enum CodingKeys: String, CodingKey { case cancelImmediately = "cancel_immediately" }
 }
 
-/// A charge in the subscription's ledger, as an invoice.
+/// An invoice: Stripe's, or (self-hosted) a charge in the subscription's ledger.
 struct Invoice: APIModel, TableRow {
-    let id: UUID
+    /// Stripe's invoice id (`in_…`), or the ledger line's id.
+    let id: String
     let number: String
-    /// Self-hosted invoices stay `open`: nothing collects them (Stripe's follow Stripe).
+    /// Self-hosted invoices stay `open`: nothing collects them. Stripe's follow Stripe
+    /// (`draft`, `open`, `paid`, `uncollectible`, `void`).
     let status: String
     let currency: String
     let total: Int
@@ -221,10 +233,12 @@ struct Invoice: APIModel, TableRow {
     let periodStart: Date?
     let periodEnd: Date?
     let createdAt: Date
+    /// Stripe's page for the invoice; null self-hosted.
+    var hostedInvoiceURL: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, number, status, currency, total, amountDue = "amount_due", amountPaid = "amount_paid", description
-        case periodStart = "period_start", periodEnd = "period_end", createdAt = "created_at"
+        case periodStart = "period_start", periodEnd = "period_end", createdAt = "created_at", hostedInvoiceURL = "hosted_invoice_url"
     }
 
     static let columns: Columns = ["id", "number", "currency", "amount", "kind", "to_tier", "billing_period", "period_start", "period_end", "created_at"]
@@ -248,13 +262,33 @@ struct Invoice: APIModel, TableRow {
         createdAt = try row("created_at")
     }
 
-    init(id: UUID, number: String, total: Int, description: String, start: Date, end: Date) {
+    /// A Stripe invoice object.
+    init?(stripe object: JSONValue) {
+        guard object["object"]?.stringValue == "invoice", let id = object["id"]?.stringValue,
+              let created = StripeSubscriptionState.date(object["created"])
+        else { return nil }
+        self.id = id
+        number = object["number"]?.stringValue ?? id
+        status = object["status"]?.stringValue ?? "draft"
+        currency = object["currency"]?.stringValue ?? "usd"
+        total = Int(object["total"]?.numberValue ?? 0)
+        amountDue = Int(object["amount_due"]?.numberValue ?? 0)
+        amountPaid = Int(object["amount_paid"]?.numberValue ?? 0)
+        let line = object["lines"]?["data"]?[0]
+        description = object["description"]?.stringValue ?? line?["description"]?.stringValue ?? "Subscription"
+        periodStart = StripeSubscriptionState.date(line?["period"]?["start"]) ?? StripeSubscriptionState.date(object["period_start"])
+        periodEnd = StripeSubscriptionState.date(line?["period"]?["end"]) ?? StripeSubscriptionState.date(object["period_end"])
+        createdAt = created
+        hostedInvoiceURL = object["hosted_invoice_url"]?.stringValue
+    }
+
+    init(id: String, number: String, total: Int, description: String, start: Date, end: Date) {
         (self.id, self.number, status, currency, self.total, amountDue, amountPaid, self.description) = (id, number, "open", "usd", total, total, 0, description)
         (periodStart, periodEnd, createdAt) = (start, end, start)
     }
 
     static let example = Invoice(
-        id: UUID(uuidString: "2b7f3c1d-9a4e-4f6b-8c2d-1e3f5a7b9c0d")!, number: "INV-1A2B3C4D-0001", total: 4900, description: "pro, one month",
+        id: "2b7f3c1d-9a4e-4f6b-8c2d-1e3f5a7b9c0d", number: "INV-1A2B3C4D-0001", total: 4900, description: "pro, one month",
         start: Date(timeIntervalSince1970: 1_790_259_200), end: Date(timeIntervalSince1970: 1_792_851_200))
 }
 
@@ -285,4 +319,48 @@ struct UpcomingInvoice: APIModel {
     static let example = UpcomingInvoice(
         amountDue: 4900, currency: "usd", tier: "pro", billingPeriod: .month, periodStart: Date(timeIntervalSince1970: 1_790_259_200),
         periodEnd: Date(timeIntervalSince1970: 1_792_851_200), nextPaymentAttempt: Date(timeIntervalSince1970: 1_790_259_200), description: "pro, one month")
+}
+
+/// A tier's prices: the platform's own (integer minor units) and the Stripe prices that charge them.
+struct TierPrice: Row, Sendable {
+    let id: String
+    let rank: Int
+    let currency: String
+    let monthlyPrice: Int
+    let yearlyPrice: Int
+    let durationMonths: Int
+    let stripeMonthly: String?
+    let stripeYearly: String?
+    let stripeOneTime: String?
+
+    init(row: RowReader) throws {
+        id = try row("id")
+        rank = try row("rank")
+        currency = try row("currency")
+        monthlyPrice = try row("monthly_price")
+        yearlyPrice = try row("yearly_price")
+        durationMonths = try row("duration_months")
+        stripeMonthly = try row("stripe_monthly_price")
+        stripeYearly = try row("stripe_yearly_price")
+        stripeOneTime = try row("stripe_one_time_price")
+    }
+
+    /// The tier named `id`, or a 422 naming the field.
+    static func find(_ id: String, on database: some Queryable, logger: Logger) async throws -> TierPrice {
+        try await database.first(TierPrice.self, """
+            SELECT id, rank, currency, monthly_price, yearly_price, duration_months, stripe_monthly_price, stripe_yearly_price, stripe_one_time_price
+            FROM control.billing_tiers WHERE id = \(id)
+            """, logger: logger).orNotFound(Subscriptions.unknownTier)
+    }
+
+    func price(_ period: BillingPeriod) -> Int { period == .year ? yearlyPrice : monthlyPrice }
+
+    /// The Stripe price for `period`, or (nil) the one-time price.
+    func stripePrice(_ period: BillingPeriod?) -> String? {
+        switch period {
+        case .month: stripeMonthly
+        case .year: stripeYearly
+        case nil: stripeOneTime
+        }
+    }
 }

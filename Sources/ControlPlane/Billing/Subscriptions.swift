@@ -62,9 +62,7 @@ struct Subscriptions: Sendable {
     func changePlan(_ workspace: UUID, _ request: PlanChangeRequest, actor: UUID?, now: Date = Date(), logger: Logger) async throws -> PlanChange {
         try await client.transaction(logger: logger) { connection in
             let current = try await Self.lock(workspace, on: connection, logger: logger)
-            let target = try await connection.first(TierPrice.self, """
-                SELECT id, rank, monthly_price, yearly_price FROM control.billing_tiers WHERE id = \(request.tier)
-                """, logger: logger).orNotFound(Self.unknownTier)
+            let target = try await TierPrice.find(request.tier, on: connection, logger: logger)
             let period = request.billingPeriod ?? current.billingPeriod
             if current.status == .canceled || current.endedAt != nil {
                 let amount = target.price(period)
@@ -237,9 +235,7 @@ struct Subscriptions: Sendable {
                 scheduled_tier_id = NULL, scheduled_billing_period = NULL, updated_at = now()
             WHERE workspace_id = \(workspace)
             """, logger: logger)
-        let price = try await connection.value(Int.self, """
-            SELECT CASE WHEN \(period.rawValue) = 'year' THEN yearly_price ELSE monthly_price END FROM control.billing_tiers WHERE id = \(tier)
-            """, logger: logger) ?? 0
+        let price = try await TierPrice.find(tier, on: connection, logger: logger).price(period)
         try await record(.periodStarted, workspace, from: current.tier, to: tier, period: period, amount: price, start: start, end: nil,
                          actor: actor, on: connection, logger: logger)
     }
@@ -249,7 +245,7 @@ struct Subscriptions: Sendable {
     /// Every charge of the ledger, newest first.
     func invoices(_ workspace: UUID, page: Page, logger: Logger) async throws -> InvoiceList {
         let list = try await client.list(Invoice.self, """
-            FROM (SELECT id, 'INV-' || upper(left(replace(workspace_id::text, '-', ''), 8)) || '-' || lpad(invoice_number::text, 4, '0') AS number,
+            FROM (SELECT id::text AS id, 'INV-' || upper(left(replace(workspace_id::text, '-', ''), 8)) || '-' || lpad(invoice_number::text, 4, '0') AS number,
                          currency, amount, kind, to_tier, billing_period, period_start, period_end, created_at
                   FROM control.subscription_changes WHERE workspace_id = \(workspace) AND invoice_number IS NOT NULL) i
             """, orderBy: "created_at DESC, id DESC", page: page, logger: logger)
@@ -264,9 +260,7 @@ struct Subscriptions: Sendable {
         guard current.status.grantsAccess, !current.cancelAtPeriodEnd else { throw Self.noUpcomingInvoice }
         let tier = current.scheduledTier ?? current.tier
         let period = current.scheduledPeriod ?? current.billingPeriod
-        let prices = try await client.first(TierPrice.self, """
-            SELECT id, rank, monthly_price, yearly_price FROM control.billing_tiers WHERE id = \(tier)
-            """, logger: logger).orNotFound(Self.unknownTier)
+        let prices = try await TierPrice.find(tier, on: client, logger: logger)
         let end = Calendar.utc.date(byAdding: period == .year ? .year : .month, value: 1, to: current.periodEnd)!
         return UpcomingInvoice(
             amountDue: prices.price(period), currency: current.currency, tier: tier, billingPeriod: period, periodStart: current.periodEnd,
@@ -313,7 +307,7 @@ struct Subscriptions: Sendable {
 
     /// One ledger line; a positive amount is a charge and gets the workspace's next invoice number
     /// (the subscription row is locked, so numbers never collide). `end` defaults to one period on.
-    private static func record(
+    static func record(
         _ kind: ChangeKind, _ workspace: UUID, from: String?, to: String?, period: BillingPeriod, amount: Int, start: Date?, end: Date?,
         actor: UUID?, on connection: PostgresConnection, logger: Logger
     ) async throws {
@@ -326,22 +320,6 @@ struct Subscriptions: Sendable {
                    CASE WHEN \(amount) > 0 THEN (SELECT coalesce(max(invoice_number), 0) + 1 FROM control.subscription_changes WHERE workspace_id = \(workspace)) END,
                    \(actor)
             """, logger: logger)
-    }
-
-    struct TierPrice: Row {
-        let id: String
-        let rank: Int
-        let monthlyPrice: Int
-        let yearlyPrice: Int
-
-        init(row: RowReader) throws {
-            id = try row("id")
-            rank = try row("rank")
-            monthlyPrice = try row("monthly_price")
-            yearlyPrice = try row("yearly_price")
-        }
-
-        func price(_ period: BillingPeriod) -> Int { period == .year ? yearlyPrice : monthlyPrice }
     }
 
     private struct Due: Row {

@@ -100,7 +100,7 @@ struct StripeBilling: Sendable {
         let created = try await stripe.create("subscriptions", form, idempotencyKey: UUID().uuidString, logger: logger)
         guard let state = StripeSubscriptionState(created) else { throw StripeClient.failure(200, nil) }
         _ = try await client.transaction(logger: logger) { connection in
-            try await Self.mirror(state, workspace: workspace, as: Date(), on: connection, logger: logger)
+            try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
         }
         return try await subscriptions.view(workspace, logger: logger)
     }
@@ -119,7 +119,7 @@ struct StripeBilling: Sendable {
         }
         guard let state = StripeSubscriptionState(live) else { return }
         _ = try await client.transaction(logger: logger) { connection in
-            try await Self.mirror(state, workspace: workspace, as: Date(), on: connection, logger: logger)
+            try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
         }
     }
 
@@ -146,22 +146,11 @@ struct StripeBilling: Sendable {
 
     // MARK: Pieces
 
-    struct TierPrice {
-        let price: String
-        let durationMonths: Int
-    }
-
     /// The Stripe price of a tier: for `period`, or (nil) its one-time price.
-    private func price(_ tier: String, _ period: BillingPeriod?, logger: Logger) async throws -> TierPrice {
-        let column: SQLFragment = switch period {
-        case .month: "stripe_monthly_price"
-        case .year: "stripe_yearly_price"
-        case nil: "stripe_one_time_price"
-        }
-        guard let row = try await client.first(PriceRow.self, "SELECT \(column) AS price, duration_months FROM control.billing_tiers WHERE id = \(tier)", logger: logger)
-        else { throw Subscriptions.unknownTier }
-        guard let price = row.price else { throw Self.priceNotConfigured }
-        return TierPrice(price: price, durationMonths: row.durationMonths)
+    private func price(_ tier: String, _ period: BillingPeriod?, logger: Logger) async throws -> (price: String, durationMonths: Int) {
+        let tier = try await TierPrice.find(tier, on: client, logger: logger)
+        guard let price = tier.stripePrice(period) else { throw Self.priceNotConfigured }
+        return (price, tier.durationMonths)
     }
 
     private func stripeCustomer(_ workspace: UUID, logger: Logger) async throws -> String? {
@@ -192,9 +181,15 @@ struct StripeBilling: Sendable {
     }
 
     /// Writes Stripe's state of a subscription into the workspace's row, unless the row already
-    /// holds a newer state (`stripe_synced_at`). Answers whether it wrote.
-    static func mirror(_ state: StripeSubscriptionState, workspace: UUID, as of: Date, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        try await connection.execute("""
+    /// holds a newer state (`stripe_synced_at`): an event's state is as of its `created`; Stripe's
+    /// answer to a request (`of` nil) is the newest there is and always written. Answers whether it wrote.
+    /// A downgrade scheduled in Stripe stays shown until its schedule is gone or its plan has begun.
+    static func mirror(_ state: StripeSubscriptionState, workspace: UUID, as of: Date?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let scheduleKept: SQLFragment = """
+            (\(state.schedule)::text IS NOT NULL AND NOT (coalesce((SELECT id FROM plan), s.tier_id) = s.scheduled_tier_id
+                AND coalesce((SELECT period FROM plan), s.billing_period) = coalesce(s.scheduled_billing_period, s.billing_period)))
+            """
+        return try await connection.execute("""
             WITH plan AS (
                 SELECT id, CASE WHEN stripe_yearly_price = \(state.priceID) THEN 'year' ELSE 'month' END AS period
                 FROM control.billing_tiers WHERE \(state.priceID)::text IS NOT NULL
@@ -208,19 +203,12 @@ struct StripeBilling: Sendable {
                 trial_start = \(state.trialStart), trial_end = \(state.trialEnd), cancel_at_period_end = \(state.cancelAtPeriodEnd),
                 canceled_at = \(state.canceledAt), ended_at = \(state.endedAt),
                 stripe_customer_id = \(state.customer), stripe_subscription_id = \(state.id), stripe_price_id = \(state.priceID),
-                scheduled_tier_id = NULL, scheduled_billing_period = NULL, stripe_synced_at = \(of), updated_at = now()
-            WHERE s.workspace_id = \(workspace) AND (s.stripe_synced_at IS NULL OR s.stripe_synced_at <= \(of))
+                scheduled_tier_id = CASE WHEN \(scheduleKept) THEN s.scheduled_tier_id END,
+                scheduled_billing_period = CASE WHEN \(scheduleKept) THEN s.scheduled_billing_period END,
+                stripe_schedule_id = \(state.schedule), stripe_synced_at = greatest(s.stripe_synced_at, coalesce(\(of)::timestamptz, now())), updated_at = now()
+            WHERE s.workspace_id = \(workspace) AND (\(of)::timestamptz IS NULL OR s.stripe_synced_at IS NULL OR s.stripe_synced_at <= \(of))
             RETURNING s.workspace_id
             """, logger: logger) == 1
-    }
-
-    private struct PriceRow: Row {
-        let price: String?
-        let durationMonths: Int
-        init(row: RowReader) throws {
-            price = try row("price")
-            durationMonths = try row("duration_months")
-        }
     }
 }
 
@@ -230,6 +218,10 @@ struct StripeSubscriptionState: Sendable {
     let customer: String
     let status: SubscriptionState
     let priceID: String?
+    /// The subscription item whose price a plan change replaces.
+    let itemID: String?
+    /// The subscription schedule holding a downgrade until the period's end.
+    let schedule: String?
     let periodStart: Date
     let periodEnd: Date
     let trialStart: Date?
@@ -254,6 +246,8 @@ struct StripeSubscriptionState: Sendable {
         default: .canceled  // canceled, incomplete_expired
         }
         priceID = object["items"]?["data"]?[0]?["price"]?["id"]?.stringValue
+        itemID = object["items"]?["data"]?[0]?["id"]?.stringValue
+        schedule = object["schedule"]?.stringValue
         trialStart = Self.date(object["trial_start"])
         trialEnd = Self.date(object["trial_end"])
         cancelAtPeriodEnd = object["cancel_at_period_end"]?.boolValue ?? false

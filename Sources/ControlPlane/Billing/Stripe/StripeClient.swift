@@ -38,6 +38,11 @@ struct StripeClient: Sendable {
         try await send(.POST, path, form: form, idempotencyKey: idempotencyKey, timeout: .seconds(30), logger: logger)
     }
 
+    /// `DELETE /v1/<path>` (how Stripe cancels a subscription now).
+    func delete(_ path: String, logger: Logger) async throws -> JSONValue {
+        try await send(.DELETE, path, form: [], idempotencyKey: nil, timeout: .seconds(30), logger: logger)
+    }
+
     /// `GET /v1/<path>?<query>`.
     func retrieve(_ path: String, _ query: [(String, String)] = [], timeout: TimeAmount = .seconds(30), logger: Logger) async throws -> JSONValue {
         try await send(.GET, path, form: query, idempotencyKey: nil, timeout: timeout, logger: logger)
