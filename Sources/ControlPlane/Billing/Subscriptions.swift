@@ -178,7 +178,8 @@ struct Subscriptions: Sendable {
     /// Applies every transition due by `now`: trials end into their first paid period, periods
     /// renew (taking any scheduled downgrade or billing period), subscriptions set to cancel end.
     /// A subscription many periods behind catches up one period per pass. Answers how many
-    /// transitions it made. Concurrent clocks skip each other's rows.
+    /// transitions it made. Concurrent clocks skip each other's rows. A subscription that lives in
+    /// Stripe is Stripe's to renew: its webhooks (or a live read) bring the new period.
     @discardableResult
     func advance(to now: Date, logger: Logger) async throws -> Int {
         var transitions = 0
@@ -186,7 +187,7 @@ struct Subscriptions: Sendable {
             let made = try await client.transaction(logger: logger) { connection in
                 let due = try await connection.all(Due.self, """
                     SELECT workspace_id FROM control.subscriptions
-                    WHERE status IN ('trialing', 'active', 'past_due') AND current_period_end <= \(now)
+                    WHERE status IN ('trialing', 'active', 'past_due') AND current_period_end <= \(now) AND stripe_subscription_id IS NULL
                     ORDER BY current_period_end LIMIT 100 FOR UPDATE SKIP LOCKED
                     """, logger: logger)
                 for row in due {
