@@ -26,6 +26,7 @@ public struct ControlPlane: Sendable {
     let subscriptionController: SubscriptionController
     let subscriptions: Subscriptions
     let checkout: CheckoutController
+    let stripeInvites: StripeInviteController
     let migrator: any TenantMigrating
     let queue: JobQueue
     let hub: NotificationHub
@@ -56,11 +57,12 @@ public struct ControlPlane: Sendable {
         let members = WorkspaceMembers(client: client, tenants: tenants, faults: membershipFaults)
         let catalog = BillingCatalog(client: client, members: members)
         let keys = APIKeyRepository(client: client, catalog: catalog)
-        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial)
+        let outbox = Self.outbox(client: client, config: config)
+        let stripe = Self.billing(client: client, config: config, outbox: outbox)
+        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial, billing: stripe)
         let jobs = JobStreamController(queue: queue, hub: hub, heartbeat: config.sseHeartbeat)
         let users = UserRepository(client: client)
         let audit = AuditLog(client: client)
-        let outbox = Self.outbox(client: client, config: config)
         let oneTimeTokens = OneTimeTokens(client: client)
         let secrets = Throttle(limit: 10)
         let storage = LocalFileStorage(root: config.filesDirectory)
@@ -103,12 +105,11 @@ public struct ControlPlane: Sendable {
             templates: templates, audit: audit, jobs: jobs, trial: config.trial)
         self.limits = catalog
         self.billing = BillingController(catalog: catalog, users: users, audit: audit)
-        self.subscriptions = Subscriptions(client: client)
-        let stripe = StripeBilling(
-            client: client, stripe: config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) },
-            settings: config.stripe, subscriptions: subscriptions, publicURL: config.publicURL)
+        self.subscriptions = stripe.subscriptions
         self.subscriptionController = SubscriptionController(subscriptions: subscriptions, billing: stripe, users: users)
         self.checkout = CheckoutController(billing: stripe, users: users, trial: config.trial)
+        self.stripeInvites = StripeInviteController(
+            invites: stripe.invites, users: users, hasher: hasher, queue: queue, provisioner: provisioner, secrets: secrets)
         let creditAccounts = CreditAccounts(client: client, initialGrant: config.initialCredits, catalog: catalog)
         self.credits = creditAccounts
         self.creditController = CreditController(accounts: creditAccounts, users: users, audit: audit)
@@ -134,6 +135,7 @@ public struct ControlPlane: Sendable {
         billing.addRoutes(to: routes)
         subscriptionController.addRoutes(to: routes)
         checkout.addRoutes(to: routes)
+        stripeInvites.addRoutes(to: routes)
     }
 
     /// The job worker and the mail sender, which `platform serve` runs.
@@ -156,7 +158,9 @@ public struct ControlPlane: Sendable {
     ) throws -> [any Service] {
         let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
         let members = WorkspaceMembers(client: client, tenants: tenants)
-        let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial)
+        let provisioner = Provisioner(
+            client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial,
+            billing: billing(client: client, config: config))
         let queue = JobQueue(client: client, lease: config.jobLease)
         let jobs = worker(
             queue: queue, provisioner: provisioner, migrator: migrator, hub: hub, config: config, maintenance: maintenance, tenantJobs: tenantJobs,
@@ -175,6 +179,16 @@ public struct ControlPlane: Sendable {
     /// What `platform mail list` prints: the outbox, newest first.
     public static func recentMail(client: PostgresClient, config: PlatformConfig, limit: Int, logger: Logger) async throws -> [MailLogEntry] {
         try await outbox(client: client, config: config).recent(limit: limit, logger: logger)
+    }
+
+    /// Billing, through Stripe when `STRIPE_SECRET_KEY` is set.
+    static func billing(client: PostgresClient, config: PlatformConfig, outbox: Outbox? = nil) -> StripeBilling {
+        let outbox = outbox ?? Self.outbox(client: client, config: config)
+        return StripeBilling(
+            client: client, stripe: config.stripe.map { StripeClient(httpClient: .shared, secretKey: $0.secretKey, baseURL: $0.apiBase) },
+            settings: config.stripe, subscriptions: Subscriptions(client: client),
+            invites: StripeInvites(client: client, outbox: outbox, templates: MailTemplates(publicURL: config.publicURL), secret: config.jwtSecret),
+            publicURL: config.publicURL)
     }
 
     private static func outbox(client: PostgresClient, config: PlatformConfig) -> Outbox {

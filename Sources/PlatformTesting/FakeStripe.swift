@@ -174,6 +174,12 @@ public final class FakeStripe: @unchecked Sendable {
             case ("POST", "payment_methods", 4):
                 if parts[2] == "pm_card_declined" { return Self.error(402, "card_error", "Your card was declined.", code: "card_declined") }
                 return Self.json(["id": .string(parts[2]), "object": "payment_method", "customer": .string(form["customer"] ?? "")])
+            case ("GET", "prices", 3):
+                guard parts[2].hasPrefix("price_") else { return Self.missing("price", parts[2]) }
+                return Self.json([
+                    "id": .string(parts[2]), "object": "price", "type": parts[2].hasSuffix("_once") ? "one_time" : "recurring",
+                    "unit_amount": .number(Double(amount(parts[2]))), "currency": "usd",
+                ])
             case ("POST", "checkout", 3):
                 let session = id("cs")
                 return Self.json(["id": .string(session), "object": "checkout.session", "url": .string("https://checkout.stripe.com/c/pay/\(session)")])

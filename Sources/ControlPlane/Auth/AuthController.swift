@@ -50,16 +50,7 @@ struct AuthController: Sendable {
             return JobTicket(jobID: job.id, status: Self.signupJob, stream: Self.signupJobStream)
         }
         routes.open(Self.signup) { input, context in
-            let payload = try await payload(for: input.body, logger: context.logger)
-            do {
-                guard let result = try await provisioner.provision(payload, logger: context.logger) else { throw AppError.internalError }
-                return result
-            } catch let failure as PermanentJobFailure where failure.code == Provisioner.emailTaken.code {
-                throw Self.emailTaken
-            } catch {
-                await provisioner.discard(payload, logger: context.logger)
-                throw error
-            }
+            try await provisioner.provisionNow(try await payload(for: input.body, logger: context.logger), logger: context.logger)
         }
         routes.open(Self.signupJob) { input, context in
             try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
@@ -83,7 +74,7 @@ struct AuthController: Sendable {
         if try await users.userID(email: signup.email, logger: logger) != nil { throw Self.emailTaken }
         return SignupPayload(
             userID: UUID(), workspaceID: UUID(), email: signup.email, fullName: signup.fullName,
-            companyName: signup.companyName, passwordHash: try await hasher.hash(signup.password))
+            companyName: signup.companyName, passwordHash: try await hasher.hash(signup.password), paymentMethodID: signup.paymentMethodID)
     }
 
     private func login(_ body: LoginRequest, client: ClientInfo, logger: Logger) async throws -> Session {

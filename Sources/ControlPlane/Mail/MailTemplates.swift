@@ -49,4 +49,20 @@ struct MailTemplates: Sendable {
             The link works once and expires in 7 days.
             """)
     }
+
+    /// After paying through the pay link: where to make the account the payment is for.
+    func stripeInvite(to email: String, name: String, tier: String?, code: String, accessCode: String) -> Mail {
+        let url = link("/signup/invite", [("code", code)])
+        return Mail(kind: "stripe_invite", to: email, subject: "Your payment is confirmed: set up your workspace", text: """
+            Hello\(name.isEmpty ? "" : " \(name)"),
+
+            Thank you for your payment\(tier.map { " for the \($0) plan" } ?? ""). To create your account and workspace, open:
+
+            \(url)
+
+            Or enter this access code with your email on the final step of the payment page: \(accessCode)
+
+            The invitation works once and expires in 30 days.
+            """)
+    }
 }

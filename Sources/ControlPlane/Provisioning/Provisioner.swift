@@ -12,6 +12,7 @@ struct Provisioner: Sendable {
     let members: WorkspaceMembers
     let sessions: SessionStore
     let trial: Trial
+    let billing: StripeBilling
 
     enum Step: String, CaseIterable, Sendable {
         case validating, creatingUser = "creating_user", creatingWorkspace = "creating_workspace"
@@ -62,11 +63,17 @@ struct Provisioner: Sendable {
             if let owner, owner != signup.userID { throw Self.emailTaken }
         case .creatingUser:
             do {
-                try await client.execute("""
-                    INSERT INTO control.users (id, email, full_name, password_hash)
-                    VALUES (\(signup.userID), \(signup.email), \(signup.fullName), \(signup.passwordHash))
-                    ON CONFLICT (id) DO NOTHING
-                    """, logger: logger)
+                // With an invite, the user exists only if the invite is theirs.
+                try await client.transaction(logger: logger) { connection in
+                    try await connection.execute("""
+                        INSERT INTO control.users (id, email, full_name, password_hash, clerk_id)
+                        VALUES (\(signup.userID), \(signup.email), \(signup.fullName), \(signup.passwordHash), \(signup.clerkID))
+                        ON CONFLICT (id) DO NOTHING
+                        """, logger: logger)
+                    if let invite = signup.inviteID {
+                        try await StripeInvites.claim(invite, user: signup.userID, workspace: signup.workspaceID, on: connection, logger: logger)
+                    }
+                }
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 throw Self.emailTaken
             }
@@ -76,7 +83,9 @@ struct Provisioner: Sendable {
                 VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(migrator.schemaName(of: signup.workspaceID)), \(signup.userID))
                 ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
-            try await client.execute(try Subscriptions.open(signup.workspaceID, trial: trial).query, logger: logger)
+            let subscription = signup.inviteID.map { StripeInvites.openSubscription($0, workspace: signup.workspaceID, trial: trial) }
+                ?? Subscriptions.open(signup.workspaceID, trial: trial)
+            try await client.execute(try subscription.query, logger: logger)
         case .creatingSchema:
             try await migrator.createTenantSchema(workspaceID: signup.workspaceID, logger: logger)
         case .runningMigrations:
@@ -92,16 +101,34 @@ struct Provisioner: Sendable {
             UPDATE control.workspaces SET status = 'active', updated_at = now()
             WHERE id = \(signup.workspaceID) AND status = 'provisioning'
             """, logger: logger)
+        let checkoutURL = await billing.afterSignup(signup, logger: logger)
         let session = try await sessions.issue(userID: signup.userID, logger: logger)
         return SignupResult(
             accessToken: session.accessToken, refreshToken: session.refreshToken, tokenType: session.tokenType,
             expiresIn: session.expiresIn, userID: signup.userID, workspaceID: signup.workspaceID,
-            workspaceName: signup.companyName)
+            workspaceName: signup.companyName, checkoutURL: checkoutURL)
+    }
+
+    /// A signup while the caller waits: a taken email or a spent invite is the caller's 409, and
+    /// anything else removes what was made.
+    func provisionNow(_ signup: SignupPayload, logger: Logger) async throws -> SignupResult {
+        do {
+            guard let result = try await provision(signup, logger: logger) else { throw AppError.internalError }
+            return result
+        } catch let failure as PermanentJobFailure where failure.code == Self.emailTaken.code {
+            throw AuthController.emailTaken
+        } catch let failure as PermanentJobFailure where failure.code == StripeInvites.used.code {
+            throw StripeInvites.used
+        } catch {
+            await discard(signup, logger: logger)
+            throw error
+        }
     }
 
     /// Removes what a failed synchronous signup created, so nothing half-made is left behind.
     func discard(_ signup: SignupPayload, logger: Logger) async {
         do {
+            try await StripeInvites.release(workspace: signup.workspaceID, on: client, logger: logger)
             try await migrator.dropTenantSchema(workspaceID: signup.workspaceID, logger: logger)
             try await client.execute("DELETE FROM control.workspaces WHERE id = \(signup.workspaceID)", logger: logger)
             try await client.execute("DELETE FROM control.users WHERE id = \(signup.userID)", logger: logger)

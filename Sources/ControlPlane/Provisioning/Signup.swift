@@ -7,9 +7,12 @@ struct SignupRequest: RequestBody, APIModel {
     let password: String
     let fullName: String
     let companyName: String
+    /// With Stripe: a payment method a SetupIntent confirmed, for a subscription that starts with
+    /// the trial. Without it, the answer carries a checkout page instead.
+    var paymentMethodID: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case email, password, fullName = "full_name", companyName = "company_name"
+        case email, password, fullName = "full_name", companyName = "company_name", paymentMethodID = "payment_method_id"
     }
 
     /// The request with its fields trimmed and the email lower-cased, or a 422 naming every bad field.
@@ -21,8 +24,11 @@ struct SignupRequest: RequestBody, APIModel {
         check.require(password.utf8.count <= 1024, "password", "must be at most 1024 bytes")
         let fullName = check.text(fullName, "full_name", length: 1...200)
         let companyName = check.text(companyName, "company_name", length: 1...200)
+        if let paymentMethodID {
+            check.require(paymentMethodID.hasPrefix("pm_") && StripeClient.isID(paymentMethodID), "payment_method_id", "must be a Stripe payment method id (pm_…)")
+        }
         try check.finish("The signup request is invalid.")
-        return SignupRequest(email: email, password: password, fullName: fullName, companyName: companyName)
+        return SignupRequest(email: email, password: password, fullName: fullName, companyName: companyName, paymentMethodID: paymentMethodID)
     }
 
     static let example = SignupRequest(
@@ -46,10 +52,16 @@ struct SignupPayload: Codable, Sendable {
     let fullName: String
     let companyName: String
     let passwordHash: String
+    var paymentMethodID: String? = nil
+    /// Signing up with a payment invite (flow §3.2): the invite is claimed with the user and its
+    /// paid subscription becomes the workspace's.
+    var inviteID: UUID? = nil
+    var clerkID: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case userID = "user_id", workspaceID = "workspace_id", email, fullName = "full_name"
-        case companyName = "company_name", passwordHash = "password_hash"
+        case companyName = "company_name", passwordHash = "password_hash", paymentMethodID = "payment_method_id"
+        case inviteID = "invite_id", clerkID = "clerk_id"
     }
 
     var slug: String { Self.slug(for: companyName, id: workspaceID) }
@@ -73,10 +85,13 @@ struct SignupResult: APIModel {
     let userID: UUID
     let workspaceID: UUID
     let workspaceName: String
+    /// With Stripe and no payment method given: the checkout page that starts the subscription.
+    var checkoutURL: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", refreshToken = "refresh_token", tokenType = "token_type"
         case expiresIn = "expires_in", userID = "user_id", workspaceID = "workspace_id", workspaceName = "workspace_name"
+        case checkoutURL = "checkout_url"
     }
 
     static let example = SignupResult(

@@ -12,6 +12,7 @@ struct StripeBilling: Sendable {
     let stripe: StripeClient?
     let settings: StripeSettings?
     let subscriptions: Subscriptions
+    let invites: StripeInvites
     let publicURL: String
 
     static let notConfigured = AppError.conflict(
@@ -23,9 +24,9 @@ struct StripeBilling: Sendable {
 
     /// A Checkout session for `request.tier` (a subscription, with what is left of the trial; or a
     /// one-time purchase of the tier's duration). Self-hosted: the plan changes at once.
-    func checkout(_ workspace: UUID, _ request: CheckoutRequest, oneTime: Bool, email: String?, actor: UUID?, logger: Logger) async throws
-        -> CheckoutSession
-    {
+    func checkout(
+        _ workspace: UUID, _ request: CheckoutRequest, oneTime: Bool, email: String?, actor: UUID?, idempotencyKey: String? = nil, logger: Logger
+    ) async throws -> CheckoutSession {
         guard let stripe else {
             let change = try await subscriptions.changePlan(
                 workspace, PlanChangeRequest(tier: request.tier, billingPeriod: request.billingPeriod), actor: actor, logger: logger)
@@ -50,7 +51,7 @@ struct StripeBilling: Sendable {
                 form.append(("subscription_data[trial_period_days]", "\(left)"))
             }
         }
-        let session = try await stripe.create("checkout/sessions", form, idempotencyKey: UUID().uuidString, logger: logger)
+        let session = try await stripe.create("checkout/sessions", form, idempotencyKey: idempotencyKey ?? UUID().uuidString, logger: logger)
         return CheckoutSession(provider: "stripe", url: session["url"]?.stringValue, sessionID: session["id"]?.stringValue, subscription: nil)
     }
 
@@ -81,7 +82,9 @@ struct StripeBilling: Sendable {
     }
 
     /// A Stripe subscription paid by the confirmed payment method, with what is left of the trial.
-    func subscribe(_ workspace: UUID, _ request: SubscriptionRequest, email: String?, logger: Logger) async throws -> SubscriptionView {
+    func subscribe(_ workspace: UUID, _ request: SubscriptionRequest, email: String?, idempotencyKey: String? = nil, logger: Logger) async throws
+        -> SubscriptionView
+    {
         guard let stripe else { throw Self.notConfigured }
         let period = request.billingPeriod ?? .month
         let tier = try await price(request.tier, period, logger: logger)
@@ -97,12 +100,46 @@ struct StripeBilling: Sendable {
            let left = SubscriptionView(current).trialDaysRemaining, left > 0 {
             form.append(("trial_period_days", "\(left)"))
         }
-        let created = try await stripe.create("subscriptions", form, idempotencyKey: UUID().uuidString, logger: logger)
+        let created = try await stripe.create("subscriptions", form, idempotencyKey: idempotencyKey ?? UUID().uuidString, logger: logger)
         guard let state = StripeSubscriptionState(created) else { throw StripeClient.failure(200, nil) }
         _ = try await client.transaction(logger: logger) { connection in
             try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
         }
         return try await subscriptions.view(workspace, logger: logger)
+    }
+
+    /// The end of signup (§3.1, §3.2), with Stripe: an invited workspace mirrors the subscription it
+    /// paid for; a new one gets its customer and, with a payment method, a subscription that starts
+    /// with the trial; without one (or when the card is refused) the answer is a checkout page.
+    /// The workspace is ready either way, on its trial, so Stripe failing is logged, not fatal.
+    /// Fixed idempotency keys make a resumed signup job the same requests.
+    func afterSignup(_ signup: SignupPayload, logger: Logger) async -> String? {
+        guard stripe != nil else { return nil }
+        let workspace = signup.workspaceID
+        if signup.inviteID != nil {
+            try? await sync(workspace, logger: logger)
+            return nil
+        }
+        do {
+            let tier = try await subscriptions.find(workspace, logger: logger)?.tier ?? "pro"
+            if let method = signup.paymentMethodID {
+                do {
+                    _ = try await subscribe(
+                        workspace, SubscriptionRequest(paymentMethodID: method, tier: tier, billingPeriod: .month), email: signup.email,
+                        idempotencyKey: "signup-subscription:\(workspace.uuidString.lowercased())", logger: logger)
+                    return nil
+                } catch {
+                    logger.notice("signup subscription refused; answering a checkout page", metadata: ["error": "\(error)"])
+                }
+            }
+            let session = try await checkout(
+                workspace, CheckoutRequest(tier: tier, billingPeriod: .month, successURL: nil, cancelURL: nil), oneTime: false, email: signup.email,
+                actor: signup.userID, idempotencyKey: "signup-checkout:\(workspace.uuidString.lowercased())", logger: logger)
+            return session.url
+        } catch {
+            logger.warning("signup billing not set up in Stripe; the workspace stays on its trial", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 
     /// Stripe's live state of the workspace's subscription, mirrored before it is shown, so a missed
@@ -133,6 +170,7 @@ struct StripeBilling: Sendable {
             ("mode", recurring ? "subscription" : "payment"), ("line_items[0][price]", priceID), ("line_items[0][quantity]", "1"),
             ("success_url", Self.withSessionID("\(publicURL)/signup/complete")), ("cancel_url", "\(publicURL)/pricing"),
         ]
+        form.append(("metadata[price_id]", priceID))
         if let ref = query.ref, !ref.isEmpty { form.append(("metadata[affiliate_code]", ref)) }
         let days = query.days ?? trialDays
         if recurring, days > 0 { form.append(("subscription_data[trial_period_days]", "\(days)")) }

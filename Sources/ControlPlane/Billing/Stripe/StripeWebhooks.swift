@@ -22,7 +22,7 @@ extension StripeBilling {
                 ON CONFLICT (id) DO NOTHING RETURNING id
                 """, logger: logger) == 1
             else { return StripeEventReceipt(received: true, outcome: "duplicate") }
-            let (outcome, workspace) = try await Self.apply(type, object, created: created, on: connection, logger: logger)
+            let (outcome, workspace) = try await apply(type, object, created: created, on: connection, logger: logger)
             try await connection.execute("""
                 UPDATE control.stripe_events SET outcome = \(outcome), workspace_id = \(workspace) WHERE id = \(id)
                 """, logger: logger)
@@ -31,19 +31,22 @@ extension StripeBilling {
         }
     }
 
-    private static func apply(_ type: String, _ object: JSONValue, created: Date, on connection: PostgresConnection, logger: Logger) async throws
+    private func apply(_ type: String, _ object: JSONValue, created: Date, on connection: PostgresConnection, logger: Logger) async throws
         -> (String, UUID?)
     {
         switch type {
         case "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted":
             guard let state = StripeSubscriptionState(object) else { return ("ignored", nil) }
-            guard let workspace = try await workspace(state.workspaceID, subscription: state.id, customer: state.customer, on: connection, logger: logger)
+            guard let workspace = try await Self.workspace(state.workspaceID, subscription: state.id, customer: state.customer, on: connection, logger: logger)
             else { return ("ignored", nil) }
-            return (try await mirror(state, workspace: workspace, as: created, on: connection, logger: logger) ? "applied" : "stale", workspace)
+            return (try await Self.mirror(state, workspace: workspace, as: created, on: connection, logger: logger) ? "applied" : "stale", workspace)
 
         case "checkout.session.completed":
             let reference = (object["client_reference_id"]?.stringValue ?? object["metadata"]?["workspace_id"]?.stringValue).flatMap(UUID.init(uuidString:))
-            guard let workspace = reference else { return ("ignored", nil) }
+            guard let workspace = reference else {
+                // Paid through the pay link, before any account: an invite to make one.
+                return (try await invites.create(from: object, on: connection, logger: logger) == nil ? "ignored" : "invited", nil)
+            }
             let customer = object["customer"]?.stringValue
             if object["mode"]?.stringValue == "payment" {
                 // A one-time purchase: the tier for its duration, ending by itself.
@@ -70,7 +73,7 @@ extension StripeBilling {
 
         case "invoice.paid", "invoice.payment_failed":
             guard let subscription = object["subscription"]?.stringValue,
-                  let workspace = try await workspace(nil, subscription: subscription, customer: nil, on: connection, logger: logger)
+                  let workspace = try await Self.workspace(nil, subscription: subscription, customer: nil, on: connection, logger: logger)
             else { return ("ignored", nil) }
             let paid = type == "invoice.paid"
             let written = try await connection.execute("""
