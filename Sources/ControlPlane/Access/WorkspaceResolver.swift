@@ -12,19 +12,51 @@ struct WorkspaceResolver: WorkspaceResolving {
     func membership(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> WorkspaceMembership? {
         switch principal {
         case .user(let userID, _):
-            try await client.first(Row.self, """
-                SELECT w.id, w.status, w.schema_version, w.placement, m.role, m.member_id
-                FROM control.workspaces w
-                JOIN control.workspace_members m ON m.workspace_id = w.id AND m.user_id = \(userID) AND m.status = 'active'
-                WHERE w.id = \(workspaceID)
-                """, logger: logger)?.membership
+            try await client.first(UserMembership(workspace: workspaceID, user: userID), logger: logger)?.membership
         case .apiKey(let key):
-            try await client.first(Row.self, """
-                SELECT w.id, w.status, w.schema_version, w.placement, NULL::text AS role, m.member_id
-                FROM control.workspaces w
-                LEFT JOIN control.workspace_members m ON m.workspace_id = w.id AND m.user_id = \(key.createdBy)
-                WHERE w.id = \(workspaceID) AND w.id = \(key.workspaceID)
-                """, logger: logger)?.membership
+            try await client.first(KeyMembership(workspace: workspaceID, keyWorkspace: key.workspaceID, creator: key.createdBy), logger: logger)?
+                .membership
+        }
+    }
+
+    /// Every tenant request asks one of these two, so they are prepared.
+    struct UserMembership: PreparedRead {
+        typealias Decoded = Row
+        static let sql = """
+            SELECT w.id, w.status, w.schema_version, w.placement, m.role, m.member_id
+            FROM control.workspaces w
+            JOIN control.workspace_members m ON m.workspace_id = w.id AND m.user_id = $2 AND m.status = 'active'
+            WHERE w.id = $1
+            """
+        let workspace: UUID
+        let user: UUID
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(workspace)
+            bindings.append(user)
+            return bindings
+        }
+    }
+
+    struct KeyMembership: PreparedRead {
+        typealias Decoded = Row
+        static let sql = """
+            SELECT w.id, w.status, w.schema_version, w.placement, NULL::text AS role, m.member_id
+            FROM control.workspaces w
+            LEFT JOIN control.workspace_members m ON m.workspace_id = w.id AND m.user_id = $3
+            WHERE w.id = $1 AND w.id = $2
+            """
+        let workspace: UUID
+        let keyWorkspace: UUID
+        let creator: UUID?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(workspace)
+            bindings.append(keyWorkspace)
+            bindings.append(creator)
+            return bindings
         }
     }
 
@@ -34,7 +66,7 @@ struct WorkspaceResolver: WorkspaceResolving {
             """, logger: logger)?.membership
     }
 
-    private struct Row: PlatformCore.Row {
+    struct Row: PlatformCore.Row {
         let membership: WorkspaceMembership
 
         init(row: RowReader) throws {
