@@ -7,7 +7,7 @@ import PlatformServer
 import PostgresNIO
 
 /// Fans one new tenant migration out over N tenants with the Migrator, beside the same SQL run
-/// raw over one connection per tenant; also times a no-op run.
+/// raw on as many persistent connections as tenants are migrated at once; also times a no-op run.
 struct BenchMigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate", abstract: "Fan-out of one new tenant migration, beside raw per-tenant SQL.")
@@ -40,8 +40,10 @@ struct BenchMigrateCommand: AsyncParsableCommand {
 
                 // Raw first, on its own column, so both runs find the same table shapes.
                 let rawStatements = Self.newMigration(column: "raw_note").statements
-                let raw = try await Bench.timeEach(ids, concurrency: concurrency) { id in
-                    try await Bench.rawApply(rawStatements, schema: .tenant(id), createSchema: false, url: url, logger: quiet)
+                let raw = try await Bench.withRawPool(url, connections: concurrency, logger: quiet) { pool in
+                    try await Bench.timeEach(ids, concurrency: concurrency) { id in
+                        try await Bench.rawApply(rawStatements, schema: .tenant(id), createSchema: false, on: pool, logger: quiet)
+                    }
                 }
 
                 let catalog = try MigrationCatalog.embedded.appendingTenant(Self.newMigration(column: "bench_note"))

@@ -36,8 +36,10 @@ struct BenchProvisionCommand: AsyncParsableCommand {
             }
 
             let statements = MigrationCatalog.embedded.tenant.flatMap(\.statements)
-            let raw = try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { _ in
-                try await Bench.rawApply(statements, schema: .tenant(UUID()), createSchema: true, url: url, logger: quiet)
+            let raw = try await Bench.withRawPool(url, connections: concurrency, logger: quiet) { pool in
+                try await Bench.timeEach(Array(0..<tenants), concurrency: concurrency) { _ in
+                    try await Bench.rawApply(statements, schema: .tenant(UUID()), createSchema: true, on: pool, logger: quiet)
+                }
             }
 
             // The platform hashes every password with argon2id (SPEC cost); the raw baseline hashes nothing.

@@ -8,17 +8,26 @@ import NIOPosix
 import PlatformServer
 import PostgresNIO
 
-/// Tenant reads through the whole stack (HTTP, JWT, workspace resolution, scoped handle, row
-/// decoding, JSON) with wrk, beside `pgbench -S -M prepared` on the same server in the same run,
-/// the same number of persistent connections on both sides.
+/// Tenant reads through the whole stack (HTTP, credentials, workspace resolution, scoped handle,
+/// row decoding, JSON) with wrk, as a member's JWT and as an API key, beside `pgbench -S -M
+/// prepared` on the same server in the same run, the same number of persistent connections on
+/// both sides. The three loads alternate, three times over, so drift on a shared machine touches
+/// both sides; the median of the three ratios is the figure.
 struct BenchReadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "read", abstract: "Tenant GET by id over HTTP (wrk), beside pgbench -S on the same server.")
+        commandName: "read", abstract: "Tenant GET by id over HTTP (wrk; JWT and API key), beside pgbench -S on the same server, three rounds.")
 
     @Option(help: "Persistent connections, for wrk and pgbench alike (and the platform's pools).") var connections = 8
     @Option(help: "Seconds each load runs.") var duration = 10
     @Option(help: "Records to read at random.") var records = 1000
     @Option(help: "wrk threads and pgbench jobs.") var threads = 2
+    @Option(help: "Rounds of JWT, key and raw loads.") var rounds = 3
+
+    struct Round: Sendable {
+        let jwt: Bench.WrkResult
+        let key: Bench.WrkResult
+        let raw: (tps: Double, averageMs: Double)
+    }
 
     func run() async throws {
         let logger = Runtime.makeLogger()
@@ -27,41 +36,70 @@ struct BenchReadCommand: AsyncParsableCommand {
         for tool in ["wrk", "pgbench"] where Bench.which(tool) == nil {
             throw ValidationError("\(tool) is not installed (apt-get install \(tool == "wrk" ? "wrk" : "postgresql-client"))")
         }
-        let (connections, duration, records, threads) = (self.connections, self.duration, self.records, self.threads)
+        let (connections, duration, records, threads, count) = (self.connections, self.duration, self.records, self.threads, self.rounds)
         try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
             var config = base
             config.database = url
             config.port = 0
             config.maximumConnections = connections
+            // A key's own rate limit would answer most of the load 429: measured here is the read.
+            config.apiKeyRateLimit = RateLimit(perSecond: 1_000_000, burst: 1_000_000)
             let tenantDatabase = config.tenantDatabase
-            let http = try await Bench.withPlatform(config, logger: quiet) { port in
+            let rounds = try await Bench.withPlatform(config, logger: quiet) { port in
                 let (token, workspace) = try await Self.signUp(port: port)
+                let key = try await Self.createKey(port: port, token: token, workspace: workspace)
                 let ids = try await PlatformServer.withClient(tenantDatabase, maximumConnections: 1, logger: quiet) { pool in
                     try await Self.seed(records, workspace: workspace, pool: pool, logger: quiet)
                 }
-                let script = try Self.wrkScript(ids: ids, token: token, workspace: workspace)
-                // wrk runs on a thread of its own, so the server keeps every cooperative thread.
+                let asMember = try Self.wrkScript(ids: ids, credential: ("Authorization", "Bearer \(token)"), workspace: workspace)
+                let asKey = try Self.wrkScript(ids: ids, credential: ("X-API-Key", key), workspace: workspace)
+                // wrk and pgbench run on a thread of their own, so the server keeps every cooperative thread.
                 let target = "http://127.0.0.1:\(port)"
-                _ = try await NIOThreadPool.singleton.runIfActive {
-                    try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: 2)
-                }
                 return try await NIOThreadPool.singleton.runIfActive {
-                    try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: duration)
+                    _ = try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: 1)
+                    for script in [asMember, asKey] { _ = try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: 2) }
+                    return try (0..<count).map { _ in
+                        Round(
+                            jwt: try Bench.runWrk(url: target, script: asMember, connections: connections, threads: threads, seconds: duration),
+                            key: try Bench.runWrk(url: target, script: asKey, connections: connections, threads: threads, seconds: duration),
+                            raw: try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: duration, initialize: false))
+                    }
                 }
-            }
-            let raw = try await NIOThreadPool.singleton.runIfActive {
-                try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: duration)
             }
 
-            print("bench read: GET /api/v1/records/{id} over HTTP vs pgbench -S -M prepared, \(connections) connections, \(duration) s each")
-            print(Bench.row(["", "platform", "raw postgres", "ratio"]))
-            print(Bench.row(["requests/s", String(format: "%.0f", http.requestsPerSecond), String(format: "%.0f", raw.tps),
-                             String(format: "%.2f", http.requestsPerSecond / raw.tps)]))
-            print(Bench.row(["latency p50", http.p50, String(format: "%.3f ms (avg)", raw.averageMs), "-"]))
-            print(Bench.row(["latency p99", http.p99, "-", "-"]))
-            print(Bench.row(["non-2xx answers", String(http.errors), "-", "-"]))
-            print("(ratio: platform's throughput as a share of raw PostgreSQL's; each HTTP read is two queries: workspace, record)")
+            print("bench read: GET /api/v1/records/{id} over HTTP vs pgbench -S -M prepared, \(connections) connections, \(duration) s each, \(count) rounds")
+            print(Bench.row(["", "member JWT", "API key", "raw postgres", "JWT ÷ raw", "key ÷ raw"]))
+            for (index, round) in rounds.enumerated() {
+                print(Bench.row([
+                    "round \(index + 1), requests/s", String(format: "%.0f", round.jwt.requestsPerSecond), String(format: "%.0f", round.key.requestsPerSecond),
+                    String(format: "%.0f", round.raw.tps), String(format: "%.3f", round.jwt.requestsPerSecond / round.raw.tps),
+                    String(format: "%.3f", round.key.requestsPerSecond / round.raw.tps),
+                ]))
+                print(Bench.row(["  p50 / p99", "\(round.jwt.p50) / \(round.jwt.p99)", "\(round.key.p50) / \(round.key.p99)",
+                                 String(format: "%.3f ms (avg)", round.raw.averageMs), "-", "-"]))
+                if round.jwt.errors + round.key.errors > 0 { print("  non-2xx answers: JWT \(round.jwt.errors), key \(round.key.errors)") }
+            }
+            let jwt = Bench.percentile(rounds.map { $0.jwt.requestsPerSecond / $0.raw.tps }, 50)
+            let key = Bench.percentile(rounds.map { $0.key.requestsPerSecond / $0.raw.tps }, 50)
+            print(Bench.row(["median ratio", "-", "-", "-", String(format: "%.3f", jwt), String(format: "%.3f", key)]))
+            print("(ratio: the platform's throughput as a share of raw PostgreSQL's; each HTTP read is two statements: workspace, record)")
         }
+    }
+
+    /// A key that may read records, made through the API as a person would.
+    static func createKey(port: Int, token: String, workspace: UUID) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/api-keys")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "X-Workspace-Id", value: workspace.uuidString.lowercased())
+        request.body = .bytes(ByteBuffer(string: #"{"name":"bench reader","scopes":["records:read"]}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 16)
+        guard response.status == .created, let json = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+              let key = json["key"] as? String
+        else { throw BenchError("creating a key answered \(response.status)") }
+        return key
     }
 
     static func signUp(port: Int) async throws -> (token: String, workspace: UUID) {
@@ -80,7 +118,7 @@ struct BenchReadCommand: AsyncParsableCommand {
 
     static func seed(_ count: Int, workspace: UUID, pool: PostgresClient, logger: Logger) async throws -> [UUID] {
         let db = try TenantPools([TenantPools.primary: pool]).database(workspaceID: workspace)
-        let recordset = try await db.value(UUID.self, "INSERT INTO \(db.table("recordsets")) (name) VALUES ('bench') RETURNING id", logger: logger)
+        let recordset = try await db.value(UUID.self, "INSERT INTO \(db.table("recordsets")) (name, slug) VALUES ('bench', 'bench') RETURNING id", logger: logger)
         var ids: [UUID] = []
         for try await id in try await db.run("""
             INSERT INTO \(db.table("records")) (recordset_id, data)
@@ -90,11 +128,11 @@ struct BenchReadCommand: AsyncParsableCommand {
         return ids
     }
 
-    static func wrkScript(ids: [UUID], token: String, workspace: UUID) throws -> URL {
+    static func wrkScript(ids: [UUID], credential: (name: String, value: String), workspace: UUID) throws -> URL {
         let list = ids.map { "\"\($0.uuidString.lowercased())\"" }.joined(separator: ",")
         let lua = """
             local ids = {\(list)}
-            wrk.headers["Authorization"] = "Bearer \(token)"
+            wrk.headers["\(credential.name)"] = "\(credential.value)"
             wrk.headers["X-Workspace-Id"] = "\(workspace.uuidString.lowercased())"
             request = function()
               return wrk.format("GET", "/api/v1/records/" .. ids[math.random(#ids)])

@@ -79,18 +79,26 @@ enum Bench {
     }
 
     /// The baseline: for one schema, a new connection, `BEGIN`, the search_path, the statements, `COMMIT`.
-    static func rawApply(_ statements: [String], schema: SchemaName, createSchema: Bool, url: DatabaseURL, logger: Logger) async throws {
-        let connection = try await connect(url, logger: logger)
-        do {
-            try await connection.query("BEGIN", logger: logger)
+    /// The raw baseline's pool: `connections` persistent connections, all opened before anything
+    /// is timed, as the platform's pool keeps its own open.
+    static func withRawPool<T: Sendable>(
+        _ url: DatabaseURL, connections: Int, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        try await PlatformServer.withClient(url, maximumConnections: connections, logger: logger) { pool in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<connections { group.addTask { try await pool.query("SELECT pg_sleep(0.05)", logger: logger) } }
+                try await group.waitForAll()
+            }
+            return try await body(pool)
+        }
+    }
+
+    /// `statements` in one transaction on a pooled connection, in `schema` (created first when asked).
+    static func rawApply(_ statements: [String], schema: SchemaName, createSchema: Bool, on pool: PostgresClient, logger: Logger) async throws {
+        _ = try await pool.withTransaction(logger: logger) { connection in
             if createSchema { try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema.quoted)"), logger: logger) }
             try await connection.query("SELECT set_config('search_path', \(schema.quoted), true)", logger: logger)
             for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
-            try await connection.query("COMMIT", logger: logger)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 
@@ -132,7 +140,8 @@ enum Bench {
     static func ratio(_ value: Double, _ baseline: Double) -> String { String(format: "%.2f×", value / baseline) }
 
     static func row(_ columns: [String]) -> String {
-        zip(columns, [34, 16, 16, 10]).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
+        let widths = [34, 20, 20, 16]
+        return columns.enumerated().map { $1.padding(toLength: $0 < widths.count ? widths[$0] : 12, withPad: " ", startingAt: 0) }.joined()
     }
 }
 
@@ -200,10 +209,11 @@ extension Bench {
     }
 
     /// `pgbench -S -M prepared`: one primary-key SELECT per transaction, prepared, on persistent connections.
-    static func runPgbench(url: DatabaseURL, connections: Int, threads: Int, seconds: Int) throws -> (tps: Double, averageMs: Double) {
+    /// `initialize` first fills pgbench's tables (scale 10), which a repeated run can skip.
+    static func runPgbench(url: DatabaseURL, connections: Int, threads: Int, seconds: Int, initialize: Bool = true) throws -> (tps: Double, averageMs: Double) {
         let target = ["-h", url.host, "-p", String(url.port), "-U", url.username]
         let environment = url.password.map { ["PGPASSWORD": $0] } ?? [:]
-        _ = try output(["pgbench", "-i", "-q", "-s", "10"] + target + [url.database], environment: environment)
+        if initialize { _ = try output(["pgbench", "-i", "-q", "-s", "10"] + target + [url.database], environment: environment) }
         let text = try output(
             ["pgbench", "-S", "-M", "prepared", "-n", "-c", String(connections), "-j", String(threads), "-T", String(seconds)] + target + [url.database],
             environment: environment)
