@@ -38,6 +38,12 @@ struct UserRepository: Sendable {
         try await client.value(UUID.self, "SELECT id FROM control.users WHERE lower(email) = lower(\(email))", logger: logger)
     }
 
+    /// The email of the person acting (an API key acts as no one).
+    func email(of principal: Principal, logger: Logger) async throws -> String? {
+        guard let user = principal.actingUserID else { return nil }
+        return try await find(user, logger: logger)?.email
+    }
+
     func find(_ id: UUID, on db: (any Queryable)? = nil, logger: Logger) async throws -> UserRecord? {
         try await (db ?? client).first(UserRecord.self, "SELECT \(UserRecord.columns) FROM control.users WHERE id = \(id)", logger: logger)
     }

@@ -52,8 +52,9 @@ struct SubscriptionController {
             SubscriptionStatus(try await subscriptions.find(context.workspaceID, logger: context.logger))
         }
         routes.workspace(Self.changePlan, .admin) { input, context in
-            let email = try await context.principal.actingUserID.asyncMap { try await users.find($0, logger: context.logger)?.email } ?? nil
-            return try await billing.changePlan(context.workspaceID, input.body, email: email, actor: context.principal.actingUserID, logger: context.logger)
+            try await billing.changePlan(
+                context.workspaceID, input.body, email: try await users.email(of: context.principal, logger: context.logger),
+                actor: context.principal.actingUserID, logger: context.logger)
         }
         routes.workspace(Self.cancelDowngrade, .admin) { _, context in
             try await billing.cancelDowngrade(context.workspaceID, actor: context.principal.actingUserID, logger: context.logger)

@@ -41,24 +41,24 @@ struct CheckoutController {
 
     func addRoutes(to routes: RouteTable) {
         routes.workspace(Self.portal, .admin) { input, context in
-            try await billing.portal(context.workspaceID, input.query, email: try await email(context.principal, context), actor: context.principal.actingUserID, logger: context.logger)
+            try await billing.portal(context.workspaceID, input.query, email: try await users.email(of: context.principal, logger: context.logger), actor: context.principal.actingUserID, logger: context.logger)
         }
         routes.workspace(Self.checkout, .admin) { input, context in
             try await billing.checkout(
-                context.workspaceID, input.body, oneTime: false, email: try await email(context.principal, context), actor: context.principal.actingUserID,
+                context.workspaceID, input.body, oneTime: false, email: try await users.email(of: context.principal, logger: context.logger), actor: context.principal.actingUserID,
                 logger: context.logger)
         }
         routes.workspace(Self.oneTime, .admin) { input, context in
             try await billing.checkout(
-                context.workspaceID, input.body, oneTime: true, email: try await email(context.principal, context), actor: context.principal.actingUserID,
+                context.workspaceID, input.body, oneTime: true, email: try await users.email(of: context.principal, logger: context.logger), actor: context.principal.actingUserID,
                 logger: context.logger)
         }
         routes.workspace(Self.setupIntent, .admin) { _, context in
-            try await billing.setupIntent(context.workspaceID, email: try await email(context.principal, context), logger: context.logger)
+            try await billing.setupIntent(context.workspaceID, email: try await users.email(of: context.principal, logger: context.logger), logger: context.logger)
         }
         routes.open(Self.publicSetupIntent) { _, context in try await billing.setupIntent(nil, email: nil, logger: context.logger) }
         routes.workspace(Self.subscribe, .admin) { input, context in
-            try await billing.subscribe(context.workspaceID, input.body, email: try await email(context.principal, context), logger: context.logger)
+            try await billing.subscribe(context.workspaceID, input.body, email: try await users.email(of: context.principal, logger: context.logger), logger: context.logger)
         }
         routes.open(Self.pay) { input, context in
             if let days = input.query.days, !(0...365).contains(days) { throw StripeBilling.invalidDays }
@@ -67,10 +67,5 @@ struct CheckoutController {
         routes.open(Self.webhook) { input, context in
             try await billing.receive(input.body, signature: input.request.headers[.init(StripeSignature.header)!], logger: context.logger)
         }
-    }
-
-    private func email(_ principal: Principal, _ context: WorkspaceContext) async throws -> String? {
-        guard let user = principal.actingUserID else { return nil }
-        return try await users.find(user, logger: context.logger)?.email
     }
 }

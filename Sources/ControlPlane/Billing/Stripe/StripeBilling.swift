@@ -101,10 +101,7 @@ struct StripeBilling: Sendable {
             form.append(("trial_period_days", "\(left)"))
         }
         let created = try await stripe.create("subscriptions", form, idempotencyKey: idempotencyKey ?? UUID().uuidString, logger: logger)
-        guard let state = StripeSubscriptionState(created) else { throw StripeClient.failure(200, nil) }
-        _ = try await client.transaction(logger: logger) { connection in
-            try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
-        }
+        try await mirror(created, workspace, logger: logger)
         return try await subscriptions.view(workspace, logger: logger)
     }
 
@@ -154,10 +151,8 @@ struct StripeBilling: Sendable {
             logger.warning("stripe subscription not synced; showing the mirror", metadata: ["error": "\(error)"])
             return
         }
-        guard let state = StripeSubscriptionState(live) else { return }
-        _ = try await client.transaction(logger: logger) { connection in
-            try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
-        }
+        guard StripeSubscriptionState(live) != nil else { return }
+        try await mirror(live, workspace, logger: logger)
     }
 
     /// The public link to pay for a price (`/billing/pay/{price_id}`): a Checkout session's URL.
@@ -216,6 +211,17 @@ struct StripeBilling: Sendable {
 
     static func withSessionID(_ url: String) -> String {
         url + (url.contains("?") ? "&" : "?") + "session_id={CHECKOUT_SESSION_ID}"
+    }
+
+    /// Stripe's answer to a request (a subscription) mirrored, with `then` in the same transaction.
+    func mirror(
+        _ answer: JSONValue, _ workspace: UUID, logger: Logger, then: (PostgresConnection) async throws -> Void = { _ in }
+    ) async throws {
+        guard let state = StripeSubscriptionState(answer) else { throw StripeClient.failure(200, nil) }
+        try await client.transaction(logger: logger) { connection in
+            _ = try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
+            try await then(connection)
+        }
     }
 
     /// Writes Stripe's state of a subscription into the workspace's row, unless the row already

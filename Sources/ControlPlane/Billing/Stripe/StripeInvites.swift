@@ -102,7 +102,7 @@ struct StripeInvites: Sendable {
         let metadata = session["metadata"]
         let price = metadata?["price_id"]?.stringValue
         let name = session["customer_details"]?["name"]?.stringValue
-        let created = try await connection.value(UUID.self, """
+        let created = try await connection.first(Created.self, """
             INSERT INTO control.stripe_invites
                 (id, code_digest, email, customer_name, tier_id, billing_period, stripe_checkout_session_id, stripe_customer_id,
                  stripe_subscription_id, affiliate_code, expires_at)
@@ -114,14 +114,18 @@ struct StripeInvites: Sendable {
                    \(sessionID), \(session["customer"]?.stringValue), \(session["subscription"]?.stringValue),
                    \(metadata?["affiliate_code"]?.stringValue), now() + make_interval(secs => \(Self.lifetime))
             ON CONFLICT (stripe_checkout_session_id) DO NOTHING
-            RETURNING id
+            RETURNING id, tier_id
             """, logger: logger)
         guard let created else { return nil }
-        let tier = try await connection.value(String?.self, "SELECT tier_id FROM control.stripe_invites WHERE id = \(created)", logger: logger) ?? nil
         try await outbox.enqueue(
-            templates.stripeInvite(to: email, name: name ?? "", tier: tier, code: code(created), accessCode: accessCode(created)),
+            templates.stripeInvite(to: email, name: name ?? "", tier: created.tier, code: code(id), accessCode: accessCode(id)),
             on: connection, logger: logger)
-        return created
+        return id
+    }
+
+    private struct Created: Row {
+        let tier: String?
+        init(row: RowReader) throws { tier = try row("tier_id") }
     }
 
     /// Claims the invite for a signup's user and workspace, in the transaction that creates the

@@ -161,19 +161,8 @@ extension StripeBilling {
         guard let stripe, let id = try await subscriptions.find(workspace, logger: logger)?.stripeSubscription, StripeClient.isID(id) else { return nil }
         let answer = try await stripe.retrieve("subscriptions/\(id)", logger: logger)
         guard let live = StripeSubscriptionState(answer) else { throw StripeClient.failure(200, nil) }
-        try await mirror(answer, workspace, logger: logger) { _ in }
+        try await mirror(answer, workspace, logger: logger)
         return (stripe, try await subscriptions.find(workspace, logger: logger).orNotFound(Subscriptions.notFound), live)
-    }
-
-    /// Stripe's answer (a subscription) mirrored, with `then` in the same transaction.
-    private func mirror(
-        _ answer: JSONValue, _ workspace: UUID, logger: Logger, then: @Sendable (PostgresConnection) async throws -> Void
-    ) async throws {
-        guard let state = StripeSubscriptionState(answer) else { throw StripeClient.failure(200, nil) }
-        try await client.transaction(logger: logger) { connection in
-            _ = try await Self.mirror(state, workspace: workspace, as: nil, on: connection, logger: logger)
-            try await then(connection)
-        }
     }
 
     static func unix(_ date: Date) -> String { String(Int(date.timeIntervalSince1970)) }
