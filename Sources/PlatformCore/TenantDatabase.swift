@@ -18,12 +18,12 @@ extension TenantQueryable {
 }
 
 public struct TenantDatabase: TenantQueryable {
-    let client: PostgresClient
+    let pool: TenantPool
     let schema: SchemaName
     public let workspaceID: UUID
 
-    init(client: PostgresClient, workspaceID: UUID) {
-        self.client = client
+    init(pool: TenantPool, workspaceID: UUID) {
+        self.pool = pool
         self.workspaceID = workspaceID
         self.schema = .tenant(workspaceID)
     }
@@ -31,36 +31,43 @@ public struct TenantDatabase: TenantQueryable {
     /// A table of this workspace, for `PostgresQuery` interpolation.
     public func table(_ name: StaticString) -> QualifiedTable { schema.table(name) }
 
-    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await client.query(query, logger: logger)
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await pool.withConnection(schema: schema, logger: logger) { connection in
+            try await pool.run(query, on: connection, logger: logger)
+        }
     }
 
     /// Several statements in one transaction.
     public func transaction<T: Sendable>(logger: Logger, _ body: (TenantTransaction) async throws -> T) async throws -> T {
-        try await client.transaction(logger: logger) { connection in
-            try await body(TenantTransaction(connection: connection, schema: schema))
+        try await pool.withConnection(schema: schema, logger: logger) { connection in
+            try await connection.transaction(logger: logger) { connection in
+                try await body(TenantTransaction(pool: pool, connection: connection, schema: schema))
+            }
         }
     }
 }
 
 /// A transaction in one workspace's schema.
 public struct TenantTransaction: TenantQueryable {
+    let pool: TenantPool
     let connection: PostgresConnection
     let schema: SchemaName
 
     public func table(_ name: StaticString) -> QualifiedTable { schema.table(name) }
 
-    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await pool.run(query, on: connection, logger: logger)
     }
 }
 
 /// The tenant pools, one per database server a workspace can be placed on (`workspaces.placement`).
 /// They connect as the tenant role, which has no privilege on the `control` schema.
 public struct TenantPools: Sendable {
-    let pools: [String: PostgresClient]
+    let pools: [String: TenantPool]
 
-    public init(_ pools: [String: PostgresClient]) { self.pools = pools }
+    public init(_ clients: [String: PostgresClient], recycling: ConnectionRecycling = ConnectionRecycling()) {
+        self.pools = Dictionary(uniqueKeysWithValues: clients.map { ($0, TenantPool(client: $1, placement: $0, recycling: recycling)) })
+    }
 
     public static let primary = "primary"
     /// The database role the tenant pools connect as (created by a control migration).
@@ -75,7 +82,10 @@ public struct TenantPools: Sendable {
     /// For provisioning and seeding, outside a request.
     @_spi(TenantProvisioning)
     public func database(workspaceID: UUID, placement: String = TenantPools.primary) throws -> TenantDatabase {
-        guard let client = pools[placement] else { throw Self.placementUnavailable }
-        return TenantDatabase(client: client, workspaceID: workspaceID)
+        guard let pool = pools[placement] else { throw Self.placementUnavailable }
+        return TenantDatabase(pool: pool, workspaceID: workspaceID)
     }
+
+    /// Each placement's pool, for tests and benchmarks.
+    public var stats: [String: TenantPoolStats] { pools.mapValues(\.stats) }
 }

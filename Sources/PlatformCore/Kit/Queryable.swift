@@ -3,35 +3,33 @@ import Logging
 import PostgresNIO
 
 /// Something SQL runs on: the control pool, a tenant's scoped handle, a connection in a transaction.
-/// The helpers below are the one way rows, lists and soft deletes are read and written.
+/// The helpers below are the one way rows, lists and soft deletes are read and written. `run` reads
+/// every row before it returns, so a pooled connection goes back to its pool with nothing pending.
 public protocol Queryable: Sendable {
-    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow]
 }
 
 extension Queryable {
     public func all<R: Row>(_ type: R.Type, _ query: PostgresQuery, logger: Logger) async throws -> [R] {
         var items: [R] = []
-        for try await row in try await run(query, logger: logger) { items.append(try R(row: RowReader(row))) }
+        for row in try await run(query, logger: logger) { items.append(try R(row: RowReader(row))) }
         return items
     }
 
     public func first<R: Row>(_ type: R.Type, _ query: PostgresQuery, logger: Logger) async throws -> R? {
-        for try await row in try await run(query, logger: logger) { return try R(row: RowReader(row)) }
+        for row in try await run(query, logger: logger) { return try R(row: RowReader(row)) }
         return nil
     }
 
     /// The first column of the first row.
     public func value<T: PostgresDecodable>(_ type: T.Type, _ query: PostgresQuery, logger: Logger) async throws -> T? {
-        for try await value in try await run(query, logger: logger).decode(T.self) { return value }
-        return nil
+        try await run(query, logger: logger).first?.decode(T.self)
     }
 
     /// Runs a statement; returns how many rows it returned (use `RETURNING` to count what changed).
     @discardableResult
     public func execute(_ query: PostgresQuery, logger: Logger) async throws -> Int {
-        var count = 0
-        for try await _ in try await run(query, logger: logger) { count += 1 }
-        return count
+        try await run(query, logger: logger).count
     }
 
     /// One page of `SELECT <columns> <from> ORDER BY <order>`, with the total in the same round
@@ -53,7 +51,7 @@ extension Queryable {
             """
         var items: [R] = []
         var total = 0
-        for try await row in try await run(query, logger: logger) {
+        for row in try await run(query, logger: logger) {
             let reader = RowReader(row)
             items.append(try R(row: reader))
             total = try reader("_total")
@@ -77,14 +75,14 @@ extension Queryable {
 }
 
 extension PostgresClient: Queryable {
-    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await self.query(query, logger: logger)
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
     }
 }
 
 extension PostgresConnection: Queryable {
-    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await self.query(query, logger: logger)
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
     }
 }
 
@@ -93,6 +91,17 @@ extension Optional {
     public func orNotFound(_ error: AppError) throws -> Wrapped {
         guard let self else { throw error }
         return self
+    }
+}
+
+extension PostgresConnection {
+    /// Several statements in one transaction on this connection, errors unwrapped as below.
+    public func transaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
     }
 }
 

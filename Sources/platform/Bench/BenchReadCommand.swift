@@ -120,11 +120,11 @@ struct BenchReadCommand: AsyncParsableCommand {
         let db = try TenantPools([TenantPools.primary: pool]).database(workspaceID: workspace)
         let recordset = try await db.value(UUID.self, "INSERT INTO \(db.table("recordsets")) (name, slug) VALUES ('bench', 'bench') RETURNING id", logger: logger)
         var ids: [UUID] = []
-        for try await id in try await db.run("""
+        for row in try await db.run("""
             INSERT INTO \(db.table("records")) (recordset_id, data)
             SELECT \(recordset), jsonb_build_object('n', n, 'name', 'Record ' || n, 'stage', 'lead') FROM generate_series(1, \(count)) AS n
             RETURNING id
-            """, logger: logger).decode(UUID.self) { ids.append(id) }
+            """, logger: logger) { ids.append(try row.decode(UUID.self)) }
         return ids
     }
 

@@ -197,7 +197,7 @@ struct BenchTenantCommand: AsyncParsableCommand {
         func plan(_ sql: SQLFragment) async throws -> [String] {
             var lines: [String] = []
             let explain: SQLFragment = "EXPLAIN (ANALYZE, BUFFERS) \(sql)"
-            for try await line in try await db.run(try explain.query, logger: logger).decode(String.self) { lines.append(line) }
+            for row in try await db.run(try explain.query, logger: logger) { lines.append(try row.decode(String.self)) }
             return lines
         }
         return (try await plan("SELECT count(*)::int \(from)"), try await plan(select))
@@ -334,7 +334,7 @@ struct BenchAPI: Sendable {
         let db = try pools.database(workspaceID: workspace)
         var ids: [UUID] = []
         // A minute apart, so each sort order has something to sort.
-        for try await id in try await db.run("""
+        for row in try await db.run("""
             INSERT INTO \(db.table("records")) (recordset_id, data, stage_id, created_at, updated_at)
             SELECT \(recordset), jsonb_build_object('name', 'Person ' || n, 'city', c[1 + n % cardinality(c)], 'stage', w[1 + n % cardinality(w)],
                                                     'amount', n * 7919 % 10000),
@@ -342,7 +342,7 @@ struct BenchAPI: Sendable {
             FROM generate_series(1, \(count)) AS n,
                  (SELECT \(TenantOperation.cities)::text[] AS c, \(TenantOperation.words)::text[] AS w, \(stages)::uuid[] AS s) AS v
             RETURNING id
-            """, logger: logger).decode(UUID.self) { ids.append(id) }
+            """, logger: logger) { ids.append(try row.decode(UUID.self)) }
         return BenchTenant(workspace: workspace, recordset: recordset, pipeline: pipeline.id, stages: stages, records: Array(ids.shuffled().prefix(20)))
     }
 }
