@@ -38,6 +38,8 @@ public struct ControlPlane: Sendable {
     let logger: Logger
     public let authenticator: any Authenticating
     public let workspaceResolver: any WorkspaceResolving
+    /// The access caches (keys, memberships): the database listener empties them on `access`.
+    public let accessCaches: [any NotificationObserver]
     /// Adding members writes both databases; test fixtures use it too.
     public let members: WorkspaceMembers
     /// The credit ledger, which the tenant plane charges for visibility runs.
@@ -98,7 +100,9 @@ public struct ControlPlane: Sendable {
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
-        self.workspaceResolver = WorkspaceResolver(client: client)
+        let resolver = WorkspaceResolver(client: client)
+        self.workspaceResolver = resolver
+        self.accessCaches = [keys.cache, resolver.cache]
         self.workspaces = WorkspaceController(client: client, queue: queue, migrator: migrator, jobs: jobs)
         self.workspaceDirectory = WorkspacesController(
             client: client, queue: queue, migrator: migrator, users: users, sessions: sessions, tokens: oneTimeTokens, outbox: outbox,

@@ -5,15 +5,20 @@ import ServiceLifecycle
 
 /// Holds one connection in `LISTEN platform_events` and posts each payload to the hub. Payloads are
 /// keys such as `job:<uuid>` or `jobs`. After a reconnect every waiter is woken to re-read its table.
+/// Observers (the access caches) hear each payload first, and whether the listener is listening.
 public struct DatabaseListener: Service {
     public static let channel = "platform_events"
+    /// The payload of a change to workspaces, members or keys (control migration 0015).
+    public static let accessChanged = "access"
     let client: PostgresClient
     let hub: NotificationHub
+    let observers: [any NotificationObserver]
     let logger: Logger
 
-    public init(client: PostgresClient, hub: NotificationHub, logger: Logger) {
+    public init(client: PostgresClient, hub: NotificationHub, observers: [any NotificationObserver] = [], logger: Logger) {
         self.client = client
         self.hub = hub
+        self.observers = observers
         self.logger = logger
     }
 
@@ -24,9 +29,12 @@ public struct DatabaseListener: Service {
                 do {
                     try await client.withConnection { connection in
                         try await connection.listen(on: Self.channel) { notifications in
+                            for observer in observers { observer.listening(true) }
+                            defer { for observer in observers { observer.listening(false) } }
                             await hub.postAll()
                             backoff = .milliseconds(100)
                             for try await notification in notifications {
+                                for observer in observers { observer.notified(notification.payload) }
                                 await hub.post(notification.payload)
                             }
                         }

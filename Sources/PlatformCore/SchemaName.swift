@@ -15,8 +15,18 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
     /// imports this SPI; tenant code reaches its schema only through `TenantDatabase`.
     @_spi(TenantProvisioning)
     public static func tenant(_ workspaceID: UUID) -> SchemaName {
-        let hex = workspaceID.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        return SchemaName(unchecked: "ws_" + hex)
+        let digits = Array("0123456789abcdef".utf8)
+        let name = withUnsafeBytes(of: workspaceID.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 35) { buffer in
+                buffer[0] = UInt8(ascii: "w"); buffer[1] = UInt8(ascii: "s"); buffer[2] = UInt8(ascii: "_")
+                for (index, byte) in bytes.enumerated() {
+                    buffer[3 + 2 * index] = digits[Int(byte >> 4)]
+                    buffer[4 + 2 * index] = digits[Int(byte & 0x0f)]
+                }
+                return 35
+            }
+        }
+        return SchemaName(unchecked: name)
     }
 
     /// The quoted identifier, also the value for `set_config('search_path', …, true)`.

@@ -68,7 +68,8 @@ public enum PlatformServer {
         if metrics != nil { router.add(middleware: MetricsMiddleware()) }
         let routes = RouteTable(router: router, gates: Gates(
             authenticator: controlPlane.authenticator, workspaces: controlPlane.workspaceResolver, tenants: tenants,
-            tenantVersion: migrator.latestTenantVersion, control: client, signer: config.callbackSigner, limits: controlPlane.limits))
+            tenantVersion: migrator.latestTenantVersion, control: client, signer: config.callbackSigner, limits: controlPlane.limits,
+            accessObservers: controlPlane.accessCaches))
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {
@@ -80,7 +81,8 @@ public enum PlatformServer {
         let document = try OpenAPIDocument.build(routes.operations)
         try documentBox.publish(document)
 
-        var services: [any Service] = [client, tenantClient, DatabaseListener(client: client, hub: hub, logger: logger)]
+        let listener = DatabaseListener(client: client, hub: hub, observers: controlPlane.accessCaches, logger: logger)
+        var services: [any Service] = [client, tenantClient, listener]
         if parts.contains(.worker) { services += controlPlane.worker }
         var app = Application(
             router: router,

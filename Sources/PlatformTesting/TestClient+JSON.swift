@@ -77,3 +77,17 @@ extension TestClientProtocol {
         }
     }
 }
+
+/// Asks `body` again until `done` accepts its answer or `within` has passed, and returns the last
+/// answer. For changes a test makes behind the server's back (SQL), which reach its access cache
+/// through a database notification rather than at once.
+public func eventually<T>(
+    within limit: Duration = .seconds(1), _ body: () async throws -> T, until done: (T) -> Bool
+) async throws -> T {
+    let deadline = ContinuousClock.now + limit
+    while true {
+        let answer = try await body()
+        if done(answer) || ContinuousClock.now >= deadline { return answer }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}

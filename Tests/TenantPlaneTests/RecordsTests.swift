@@ -115,13 +115,16 @@ import Testing
             try await platform.withDatabase { db in
                 _ = try await db.query("UPDATE control.workspaces SET status = 'provisioning' WHERE id = \(workspace)", logger: TestDatabase.logger)
             }
-            let notReady = try await client.request(.get, "/api/v1/recordsets", headers: owner.headers())
+            // Changed behind the server's back: its access cache hears of it by notification.
+            let notReady = try await eventually { try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()) } until: { $0.status == .conflict }
             #expect(notReady.status == .conflict)
             #expect(notReady.errorCode == "workspace_not_ready")
             try await platform.withDatabase { db in
                 _ = try await db.query("UPDATE control.workspaces SET status = 'active', schema_version = 0 WHERE id = \(workspace)", logger: TestDatabase.logger)
             }
-            let behind = try await client.request(.get, "/api/v1/recordsets", headers: owner.headers())
+            let behind = try await eventually { try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()) } until: {
+                $0.status == .serviceUnavailable
+            }
             #expect(behind.status == .serviceUnavailable)
             #expect(behind.errorCode == "migration_required")
             #expect(behind.headers[.retryAfter] != nil)

@@ -9,6 +9,8 @@ struct APIKeyRepository: Sendable {
     let client: PostgresClient
     let usage: KeyUsage
     let catalog: BillingCatalog
+    /// Presented keys by digest, emptied by every change to a key.
+    let cache = AccessCache<Data, Presented>()
 
     init(client: PostgresClient, catalog: BillingCatalog) {
         self.client = client
@@ -117,27 +119,28 @@ struct APIKeyRepository: Sendable {
     /// The key behind a presented secret, or the one uniform 401 (B14): an unknown, revoked,
     /// expired or disabled key reads the same to the caller; only the log says which.
     func verify(_ key: APIKey, logger: Logger) async throws -> Result<APIKeyIdentity, AppError> {
-        guard let found = try await client.first(Presented.self, """
-            SELECT id, workspace_id, scopes, created_by, is_active, revoked_at IS NOT NULL AS revoked,
-                   expires_at IS NOT NULL AND expires_at <= now() AS expired,
-                   last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
-            FROM control.api_keys WHERE key_digest = \(key.digest)
-            """, logger: logger)
+        let digest = key.digest
+        guard let found = try await cache.value(digest, load: {
+            try await client.first(Presented.self, """
+                SELECT id, workspace_id, scopes, created_by, is_active, revoked_at IS NOT NULL AS revoked, expires_at
+                FROM control.api_keys WHERE key_digest = \(digest)
+                """, logger: logger)
+        })
         else { return .failure(.invalidAPIKey) }
-        if let refused = found.revoked ? "revoked" : found.expired ? "expired" : !found.active ? "disabled" : nil {
+        let expired = found.expiresAt.map { $0 <= Date() } ?? false
+        if let refused = found.revoked ? "revoked" : expired ? "expired" : !found.active ? "disabled" : nil {
             logger.info("API key refused", metadata: ["api_key_id": "\(found.identity.id)", "reason": "\(refused)"])
             return .failure(.invalidAPIKey)
         }
-        usage.used(found.identity.id, stale: found.stale, logger: logger)
+        usage.used(found.identity.id, logger: logger)
         return .success(found.identity)
     }
 
-    private struct Presented: Row {
+    struct Presented: Row {
         let identity: APIKeyIdentity
         let active: Bool
         let revoked: Bool
-        let expired: Bool
-        let stale: Bool
+        let expiresAt: Date?
 
         init(row: RowReader) throws {
             identity = APIKeyIdentity(
@@ -145,8 +148,7 @@ struct APIKeyRepository: Sendable {
                 createdBy: try row("created_by"))
             active = try row("is_active")
             revoked = try row("revoked")
-            expired = try row("expired")
-            stale = try row("stale")
+            expiresAt = try row("expires_at")
         }
     }
 }

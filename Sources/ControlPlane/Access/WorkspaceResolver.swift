@@ -5,17 +5,30 @@ import PostgresNIO
 
 /// "May this principal act in this workspace, and as what?" in one control-schema query: the
 /// workspace's state, the caller's role and tenant member id (a key acts as its creator's member).
-/// An unknown workspace and one the caller is not a member of both answer nil.
+/// An unknown workspace and one the caller is not a member of both answer nil. Answers are kept
+/// in an `AccessCache`, emptied by every change to workspaces and members.
 struct WorkspaceResolver: WorkspaceResolving {
     let client: PostgresClient
+    let cache = AccessCache<Asker, WorkspaceMembership>()
+
+    /// A person, or a key (which acts as its creator), in a workspace.
+    struct Asker: Hashable, Sendable {
+        let workspace: UUID
+        let user: UUID?
+        let key: UUID?
+    }
 
     func membership(workspaceID: UUID, principal: Principal, logger: Logger) async throws -> WorkspaceMembership? {
         switch principal {
         case .user(let userID, _):
-            try await client.first(UserMembership(workspace: workspaceID, user: userID), logger: logger)?.membership
+            try await cache.value(Asker(workspace: workspaceID, user: userID, key: nil)) {
+                try await client.first(UserMembership(workspace: workspaceID, user: userID), logger: logger)?.membership
+            }
         case .apiKey(let key):
-            try await client.first(KeyMembership(workspace: workspaceID, keyWorkspace: key.workspaceID, creator: key.createdBy), logger: logger)?
-                .membership
+            try await cache.value(Asker(workspace: workspaceID, user: nil, key: key.id)) {
+                try await client.first(KeyMembership(workspace: workspaceID, keyWorkspace: key.workspaceID, creator: key.createdBy), logger: logger)?
+                    .membership
+            }
         }
     }
 

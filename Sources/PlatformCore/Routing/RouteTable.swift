@@ -116,6 +116,7 @@ public final class RouteTable {
         // A signed body is read before its gate, which checks the signature over it; every other
         // gate runs first, so nobody unauthenticated gets to send a large body.
         let bodyFirst = access == .signed
+        let handler = changesAccess(endpoint.method, access) ? gates.tellingAccessObservers(handler) : handler
         router.on(RouterPath(endpoint.path), method: endpoint.method) { request, context -> Response in
             var request = request
             var body = bodyFirst ? try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) : nil
@@ -135,6 +136,13 @@ public final class RouteTable {
                 return try JSONWriter.buffer(model)
             }
         }
+    }
+
+    /// A control-plane write may change who may do what (a member removed, a key revoked, a
+    /// workspace suspended); tenant data never does.
+    private func changesAccess(_ method: HTTPRequest.Method, _ access: Access) -> Bool {
+        if case .tenant = access { return false }
+        return method != .get && method != .head
     }
 
     /// A control-plane path that names its workspace (`/workspaces/{workspace_id}/…`) is scoped by
@@ -169,11 +177,14 @@ public struct Gates: Sendable {
     let controlIdempotency: IdempotencyStore
     let signer: CallbackSigner
     let limits: any WorkspaceLimits
+    /// Told of every change made through a control-plane operation of this process (`AccessCache`).
+    let accessObservers: [any NotificationObserver]
 
     public init(
         authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient,
-        signer: CallbackSigner, limits: any WorkspaceLimits
+        signer: CallbackSigner, limits: any WorkspaceLimits, accessObservers: [any NotificationObserver] = []
     ) {
+        self.accessObservers = accessObservers
         self.signer = signer
         self.limits = limits
         self.authenticator = authenticator
@@ -181,6 +192,17 @@ public struct Gates: Sendable {
         self.tenants = tenants
         self.tenantVersion = tenantVersion
         self.controlIdempotency = IdempotencyStore(db: control, table: SchemaName.control.table("idempotency_keys"))
+    }
+
+    /// `handler`, after which (answered or failed) the access caches are emptied, so this process's
+    /// next request sees the change without waiting for the database's notification.
+    func tellingAccessObservers<Input, Context, Output>(
+        _ handler: @escaping @Sendable (Input, Context) async throws -> Output
+    ) -> @Sendable (Input, Context) async throws -> Output {
+        { [accessObservers] input, context in
+            defer { for observer in accessObservers { observer.notified(DatabaseListener.accessChanged) } }
+            return try await handler(input, context)
+        }
     }
 
     func authenticate(_ request: Request, _ logger: Logger) async throws -> (Principal, Logger) {
