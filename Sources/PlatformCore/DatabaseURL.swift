@@ -54,6 +54,9 @@ public struct DatabaseURL: Sendable, Equatable {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
+        // An idle connection closes after a minute (`connectionIdleTimeout`), so the default keep-alive
+        // (a query every 30 s) kept nothing alive; it scheduled and cancelled a timer per lease.
+        configuration.options.keepAliveBehavior = nil
         return configuration
     }
 }

@@ -44,6 +44,6 @@ enum Runtime {
 }
 
 extension LoggingSystem {
-    private static let bootstrapped: Void = LoggingSystem.bootstrap(StreamLogHandler.standardError)
+    private static let bootstrapped: Void = LoggingSystem.bootstrap({ label, provider in PlatformLogHandler(label: label, metadataProvider: provider) }, metadataProvider: nil)
     static func bootstrapOnce() { _ = bootstrapped }
 }

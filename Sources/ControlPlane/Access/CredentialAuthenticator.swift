@@ -15,14 +15,14 @@ struct CredentialAuthenticator: Authenticating {
 
     func authenticate(_ request: Request, logger: Logger) async throws -> Principal? {
         if let key = request.headers[Self.apiKeyHeader] {
-            return try await apiKey(key.trimmingCharacters(in: .whitespaces), logger: logger)
+            return try await apiKey(String(key.trimmingSpaces), logger: logger)
         }
         guard let authorization = request.headers[.authorization] else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw AppError.invalidAuthorization
         }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let token = String(parts[1].trimmingSpaces)
         if token.hasPrefix("sk_") { return try await apiKey(token, logger: logger) }
         guard let verified = await tokens.verifyAccessToken(token) else {
             throw AppError.invalidToken

@@ -28,3 +28,14 @@ public struct Validation: Sendable {
         guard problems.isEmpty else { throw AppError.validation(message, fields: problems) }
     }
 }
+
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs, for header values on every request (Foundation's
+    /// `trimmingCharacters(in:)` bridges through `NSString`).
+    public var trimmingSpaces: Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let start = firstIndex { !isSpace($0) } ?? endIndex
+        let end = lastIndex { !isSpace($0) }.map(index(after:)) ?? start
+        return Substring(self[start..<end])
+    }
+}

@@ -225,7 +225,7 @@ public struct Gates: Sendable {
         if let named {
             workspaceID = named
         } else if let raw = request.headers[Self.workspaceHeader] {
-            guard let parsed = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)) else { throw AppError.invalidWorkspaceID }
+            guard let parsed = UUID(uuidString: String(raw.trimmingSpaces)) else { throw AppError.invalidWorkspaceID }
             workspaceID = parsed
         } else if case .apiKey(let key) = principal {
             workspaceID = key.workspaceID

@@ -78,11 +78,14 @@ struct BenchReadCommand: AsyncParsableCommand {
                 print(Bench.row(["  p50 / p99", "\(round.jwt.p50) / \(round.jwt.p99)", "\(round.key.p50) / \(round.key.p99)",
                                  String(format: "%.3f ms (avg)", round.raw.averageMs), "-", "-"]))
                 if round.jwt.errors + round.key.errors > 0 { print("  non-2xx answers: JWT \(round.jwt.errors), key \(round.key.errors)") }
+                for (name, result) in [("JWT", round.jwt), ("key", round.key)] {
+                    if let errors = result.socketErrors { print("  \(name) socket errors: \(errors)") }
+                }
             }
             let jwt = Bench.percentile(rounds.map { $0.jwt.requestsPerSecond / $0.raw.tps }, 50)
             let key = Bench.percentile(rounds.map { $0.key.requestsPerSecond / $0.raw.tps }, 50)
             print(Bench.row(["median ratio", "-", "-", "-", String(format: "%.3f", jwt), String(format: "%.3f", key)]))
-            print("(ratio: the platform's throughput as a share of raw PostgreSQL's; each HTTP read is two statements: workspace, record)")
+            print("(ratio: the platform's throughput as a share of raw PostgreSQL's; each HTTP read is one prepared statement, the record, once the caller's access is cached)")
         }
     }
 
