@@ -141,13 +141,16 @@ final class TenantPool: Sendable {
         return nil
     }
 
-    /// Closes a leased connection. The pool hears of the close before the lease ends (its close
-    /// callback was registered first), forgets the connection and opens another when one is needed.
+    /// Closes a leased connection, and waits for its close future: the pool's callback on it was
+    /// registered first, so the pool has forgotten the connection before the lease ends. Were the
+    /// lease to end first, the pool could hand the closed connection to the next caller, and
+    /// PostgresNIO never answers a query written to a closed connection.
     private func retire(_ connection: PostgresConnection, _ reason: Retirement, logger: Logger) async {
         forget(connection.id)
         retirements[reason]?.increment()
         logger.debug("tenant connection retired", metadata: ["reason": "\(reason.rawValue)"])
         try? await connection.close()
+        try? await connection.closeFuture.get()
     }
 
     private func forget(_ id: PostgresConnection.ID) {
