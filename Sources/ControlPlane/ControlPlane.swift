@@ -151,7 +151,12 @@ public struct ControlPlane: Sendable {
             mailSender, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
             SubscriptionClock(subscriptions: subscriptions, queue: queue, logger: logger),
-        ]
+        ] + Self.warmSchemas(migrator: migrator, hub: hub, config: config, logger: logger)
+    }
+
+    /// The warm schemas' refill, when the configuration keeps any.
+    private static func warmSchemas(migrator: any TenantMigrating, hub: NotificationHub, config: PlatformConfig, logger: Logger) -> [any Service] {
+        config.warmSchemas > 0 ? [WarmSchemaRefill(migrator: migrator, hub: hub, count: config.warmSchemas, logger: logger)] : []
     }
 
     /// The job worker and mail sender alone, for `platform worker`: no HTTP side, no password hashing.
@@ -177,7 +182,7 @@ public struct ControlPlane: Sendable {
             jobs, mail, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
             SubscriptionClock(subscriptions: Subscriptions(client: client), queue: queue, logger: logger),
-        ]
+        ] + warmSchemas(migrator: migrator, hub: hub, config: config, logger: logger)
     }
 
     /// What `platform mail list` prints: the outbox, newest first.

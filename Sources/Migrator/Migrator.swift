@@ -80,6 +80,7 @@ public struct Migrator: TenantMigrating {
             }
             try await group.waitForAll()
         }
+        try await migrateWarmSchemas(onEvent: onEvent)
         return await outcomes.report(candidates: behind.count, duration: ContinuousClock.now - started)
     }
 
@@ -123,7 +124,7 @@ public struct Migrator: TenantMigrating {
 
     // MARK: - Internals
 
-    private func schemaMigrator(_ logger: Logger) -> SchemaMigrator {
+    func schemaMigrator(_ logger: Logger) -> SchemaMigrator {
         SchemaMigrator(client: client, logger: logger)
     }
 
@@ -139,7 +140,7 @@ public struct Migrator: TenantMigrating {
     }
 
     /// Refuses to run when a tenant file differs from the one first fanned out; records new files.
-    private func verifyTenantFiles() async throws {
+    func verifyTenantFiles() async throws {
         let rows = try await client.query("SELECT version, checksum FROM control.tenant_migrations", logger: logger)
         var recorded: [Int: String] = [:]
         for try await (version, checksum) in rows.decode((Int, String).self) { recorded[version] = checksum }

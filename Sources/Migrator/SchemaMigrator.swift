@@ -12,13 +12,22 @@ struct SchemaMigrator: Sendable {
     var lockTimeout = "5s"
     var maxAttempts = 5
 
-    /// The schema and, for a tenant, the workspace whose recorded version follows each file.
+    /// The schema, and where its version is recorded after each file: a workspace's row, or a
+    /// warm schema's (`control.warm_schemas`). Both are tenant schemas, opened to the tenant role.
     struct Target: Sendable {
-        let schema: SchemaName
-        let workspaceID: UUID?
+        enum Owner: Sendable { case control, workspace(UUID), warm(UUID) }
 
-        static let control = Target(schema: .control, workspaceID: nil)
-        static func tenant(_ workspaceID: UUID) -> Target { Target(schema: .tenant(workspaceID), workspaceID: workspaceID) }
+        let schema: SchemaName
+        let owner: Owner
+
+        static let control = Target(schema: .control, owner: .control)
+        static func tenant(_ workspaceID: UUID) -> Target { Target(schema: .tenant(workspaceID), owner: .workspace(workspaceID)) }
+        static func warm(_ id: UUID) -> Target { Target(schema: .warm(id), owner: .warm(id)) }
+
+        var isTenant: Bool {
+            if case .control = owner { return false }
+            return true
+        }
     }
 
     /// Applies what is pending and returns the files it applied.
@@ -33,6 +42,9 @@ struct SchemaMigrator: Sendable {
             try verify(migrations, against: applied, schema: target.schema)
             var done: [Migration] = []
             for migration in migrations where applied[migration.version] == nil {
+                // Stopping: the pool closes its connections, and PostgresNIO never answers a query
+                // written to a closed one, so no further statement is sent.
+                try Task.checkCancellation()
                 let clock = ContinuousClock.now
                 let didApply = try await retrying {
                     migration.runsInTransaction
@@ -51,6 +63,8 @@ struct SchemaMigrator: Sendable {
     /// Creates the schema, its bookkeeping table and (for a tenant) the tenant role's grants.
     func prepare(_ target: Target) async throws {
         try await client.withConnection { connection in
+            // A warm schema a signup took is made already: its grants need no second round of DDL.
+            if try await isBootstrapped(target.schema, on: connection) { return }
             try await retrying(also: Self.createdConcurrently) { try await bootstrap(target, on: connection) }
         }
     }
@@ -83,7 +97,7 @@ struct SchemaMigrator: Sendable {
                     duration_ms integer NOT NULL DEFAULT 0
                 )
                 """, logger: logger)
-            guard target.workspaceID != nil else { return }
+            guard target.isTenant else { return }
             let role = TenantPools.role
             for statement in [
                 "GRANT USAGE ON SCHEMA \(schema.quoted) TO \(role)",
@@ -126,6 +140,7 @@ struct SchemaMigrator: Sendable {
             try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
+                try Task.checkCancellation()
                 _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
@@ -145,6 +160,7 @@ struct SchemaMigrator: Sendable {
             try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), false)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
+                try Task.checkCancellation()
                 _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
@@ -176,11 +192,17 @@ struct SchemaMigrator: Sendable {
             INSERT INTO \(target.schema.table("schema_migrations")) (version, name, checksum, duration_ms)
             VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(durationMs))
             """, logger: logger)
-        if let workspaceID = target.workspaceID {
+        switch target.owner {
+        case .control: break
+        case .workspace(let workspaceID):
             try await connection.query("""
                 UPDATE control.workspaces
                 SET schema_version = GREATEST(schema_version, \(migration.version)), last_migration_error = NULL, updated_at = now()
                 WHERE id = \(workspaceID)
+                """, logger: logger)
+        case .warm(let id):
+            try await connection.query("""
+                UPDATE control.warm_schemas SET version = GREATEST(version, \(migration.version)) WHERE id = \(id)
                 """, logger: logger)
         }
     }

@@ -10,6 +10,8 @@ public struct DatabaseListener: Service {
     public static let channel = "platform_events"
     /// The payload of a change to workspaces, members or keys (control migration 0015).
     public static let accessChanged = "access"
+    /// The payload of a signup taking a warm schema (`Migrator.claimWarmSchema`), which wakes the refill.
+    public static let warmSchemaTaken = "warm_schema_taken"
     let client: PostgresClient
     let hub: NotificationHub
     let observers: [any NotificationObserver]

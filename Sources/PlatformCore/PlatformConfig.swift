@@ -37,6 +37,9 @@ public struct PlatformConfig: Sendable {
     /// The providers AI-visibility runs ask (`VisibilitySettings.fromEnvironment`); empty, runs
     /// cannot start and everything else about projects works.
     public var visibility: VisibilitySettings
+    /// `WARM_SCHEMAS`: tenant schemas the worker keeps made ahead of signups (default 0, none: a
+    /// platform stopped by cancellation while its refill is making one does not finish stopping yet).
+    public var warmSchemas = 0
     /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
     public var initialCredits = 100
     /// `TRIAL_TIER` (default `pro`) and `TRIAL_DAYS` (default 3): the trial every new workspace's
@@ -160,6 +163,10 @@ public struct PlatformConfig: Sendable {
         if let raw = environment["TRIAL_DAYS"] {
             guard let days = Int(raw), (0...365).contains(days) else { throw ConfigError.invalid("TRIAL_DAYS", "expected 0 to 365") }
             config.trial.days = days
+        }
+        if let raw = environment["WARM_SCHEMAS"] {
+            guard let count = Int(raw), (0...1000).contains(count) else { throw ConfigError.invalid("WARM_SCHEMAS", "expected 0 to 1000") }
+            config.warmSchemas = count
         }
         if let raw = environment["INITIAL_CREDITS"] {
             guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PostgresNIO
 
 // Narrow seams the composition root wires together, so the planes never import each other.
 
@@ -30,4 +31,9 @@ public protocol TenantMigrating: Sendable {
     func dropTenantSchema(workspaceID: UUID, logger: Logger) async throws
     /// The schema's name, recorded in `control.workspaces` for operators.
     func schemaName(of workspaceID: UUID) -> String
+    /// In the transaction that creates the workspace: renames a warm schema (made ahead, at the
+    /// current version) to the workspace's; false when none is ready.
+    func claimWarmSchema(for workspaceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool
+    /// Makes one warm schema when fewer than `count` are ready or being made; false when enough are.
+    func makeWarmSchema(upTo count: Int, logger: Logger) async throws -> Bool
 }

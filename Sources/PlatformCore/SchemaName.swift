@@ -14,16 +14,24 @@ public struct SchemaName: Sendable, Hashable, CustomStringConvertible {
     /// A workspace's schema. Only the provisioning side (the migrator, the provisioner, the pools)
     /// imports this SPI; tenant code reaches its schema only through `TenantDatabase`.
     @_spi(TenantProvisioning)
-    public static func tenant(_ workspaceID: UUID) -> SchemaName {
+    public static func tenant(_ workspaceID: UUID) -> SchemaName { named("ws_", workspaceID) }
+
+    /// A schema made ahead of a signup, not yet any workspace's (`control.warm_schemas`).
+    @_spi(TenantProvisioning)
+    public static func warm(_ id: UUID) -> SchemaName { named("warm_", id) }
+
+    /// `prefix` and the UUID's 32 lowercase hex digits.
+    private static func named(_ prefix: StaticString, _ id: UUID) -> SchemaName {
         let digits = Array("0123456789abcdef".utf8)
-        let name = withUnsafeBytes(of: workspaceID.uuid) { bytes in
-            String(unsafeUninitializedCapacity: 35) { buffer in
-                buffer[0] = UInt8(ascii: "w"); buffer[1] = UInt8(ascii: "s"); buffer[2] = UInt8(ascii: "_")
+        let count = prefix.utf8CodeUnitCount + 32
+        let name = withUnsafeBytes(of: id.uuid) { bytes in
+            String(unsafeUninitializedCapacity: count) { buffer in
+                for index in 0..<prefix.utf8CodeUnitCount { buffer[index] = prefix.utf8Start[index] }
                 for (index, byte) in bytes.enumerated() {
-                    buffer[3 + 2 * index] = digits[Int(byte >> 4)]
-                    buffer[4 + 2 * index] = digits[Int(byte & 0x0f)]
+                    buffer[prefix.utf8CodeUnitCount + 2 * index] = digits[Int(byte >> 4)]
+                    buffer[prefix.utf8CodeUnitCount + 2 * index + 1] = digits[Int(byte & 0x0f)]
                 }
-                return 35
+                return count
             }
         }
         return SchemaName(unchecked: name)

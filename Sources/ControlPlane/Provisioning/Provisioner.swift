@@ -78,14 +78,19 @@ struct Provisioner: Sendable {
                 throw Self.emailTaken
             }
         case .creatingWorkspace:
-            try await client.execute("""
-                INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
-                VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(migrator.schemaName(of: signup.workspaceID)), \(signup.userID))
-                ON CONFLICT (id) DO NOTHING
-                """, logger: logger)
-            let subscription = signup.inviteID.map { StripeInvites.openSubscription($0, workspace: signup.workspaceID, trial: trial) }
-                ?? Subscriptions.open(signup.workspaceID, trial: trial)
-            try await client.execute(try subscription.query, logger: logger)
+            // A warm schema, when one is ready, becomes the workspace's in the same transaction:
+            // the next two steps then find it made and current.
+            try await client.transaction(logger: logger) { connection in
+                let created = try await connection.execute("""
+                    INSERT INTO control.workspaces (id, name, slug, schema_name, created_by)
+                    VALUES (\(signup.workspaceID), \(signup.companyName), \(signup.slug), \(migrator.schemaName(of: signup.workspaceID)), \(signup.userID))
+                    ON CONFLICT (id) DO NOTHING RETURNING id
+                    """, logger: logger) == 1
+                let subscription = signup.inviteID.map { StripeInvites.openSubscription($0, workspace: signup.workspaceID, trial: trial) }
+                    ?? Subscriptions.open(signup.workspaceID, trial: trial)
+                try await connection.execute(try subscription.query, logger: logger)
+                if created { _ = try await migrator.claimWarmSchema(for: signup.workspaceID, on: connection, logger: logger) }
+            }
         case .creatingSchema:
             try await migrator.createTenantSchema(workspaceID: signup.workspaceID, logger: logger)
         case .runningMigrations:

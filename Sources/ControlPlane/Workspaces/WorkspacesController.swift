@@ -61,6 +61,7 @@ struct WorkspacesController: Sendable {
                     VALUES (\(id), \(input.body.name), \(SignupPayload.slug(for: input.body.name, id: id)), \(migrator.schemaName(of: id)), \(owner))
                     """, logger: context.logger)
                 try await connection.execute(try Subscriptions.open(id, trial: trial).query, logger: context.logger)
+                _ = try await migrator.claimWarmSchema(for: id, on: connection, logger: context.logger)
                 return try await enqueue(id, owner: owner, on: connection, context.logger)
             }
             await audit.record(.init(.workspaceCreated, actor: context.principal, workspaceID: id), client: input.client, logger: context.logger)
@@ -158,6 +159,7 @@ struct WorkspacesController: Sendable {
                         \(migrator.schemaName(of: workspaceID)), \(staff))
                 """, logger: logger)
             try await connection.execute(try Subscriptions.open(workspaceID, trial: trial).query, logger: logger)
+            _ = try await migrator.claimWarmSchema(for: workspaceID, on: connection, logger: logger)
             if created {
                 let token = try await tokens.issue(.activation, userID: ownerID, workspaceID: workspaceID, on: connection, logger: logger)
                 try await outbox.enqueue(

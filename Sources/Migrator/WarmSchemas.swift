@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+@_spi(TenantProvisioning) import PlatformCore
+import PostgresNIO
+
+/// Tenant schemas made ahead of signups (`control.warm_schemas`), at the current tenant version and
+/// under neutral names: a signup renames one to its workspace's schema in the transaction that
+/// creates the workspace, so it waits for no DDL. A warm schema belongs to no workspace, so no
+/// request can reach it.
+extension Migrator {
+    /// Makes one warm schema when fewer than `count` are ready or being made; false when there are
+    /// enough. A maker that dies leaves a reservation that is dropped ten minutes later.
+    public func makeWarmSchema(upTo count: Int, logger: Logger) async throws -> Bool {
+        try await dropAbandonedWarmSchemas(logger: logger)
+        let id = UUID()
+        // Counting and reserving under the table's lock: two workers never make more than `count`.
+        let reserved = try await client.transaction(logger: logger) { connection in
+            try await connection.query("LOCK TABLE control.warm_schemas IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            return try await connection.execute("""
+                INSERT INTO control.warm_schemas (id) SELECT \(id)
+                WHERE (SELECT count(*) FROM control.warm_schemas) < \(count) RETURNING id
+                """, logger: logger) == 1
+        }
+        guard reserved else { return false }
+        do {
+            try await verifyTenantFiles()
+            try await schemaMigrator(logger).apply(catalog.tenant, to: .warm(id))
+            try await client.execute("UPDATE control.warm_schemas SET ready = true WHERE id = \(id) RETURNING id", logger: logger)
+        } catch {
+            // Stopping (the pools may be gone): the reservation is dropped as abandoned later.
+            if !Task.isCancelled { try? await dropWarmSchema(id, logger: logger) }
+            throw error
+        }
+        return true
+    }
+
+    /// In the transaction that creates `workspaceID`: takes the oldest ready warm schema at the
+    /// current version, renames it to the workspace's schema and records the version. False when
+    /// none is ready; the signup then makes its schema itself.
+    public func claimWarmSchema(for workspaceID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        guard let id = try await connection.value(UUID.self, """
+            DELETE FROM control.warm_schemas WHERE id = (
+                SELECT id FROM control.warm_schemas WHERE ready AND version = \(latestTenantVersion)
+                ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id
+            """, logger: logger)
+        else { return false }
+        try await connection.query("ALTER SCHEMA \(identifier: .warm(id)) RENAME TO \(identifier: .tenant(workspaceID))", logger: logger)
+        try await connection.query("""
+            UPDATE control.workspaces SET schema_version = \(latestTenantVersion), updated_at = now() WHERE id = \(workspaceID)
+            """, logger: logger)
+        try await connection.query("SELECT pg_notify(\(DatabaseListener.channel), \(DatabaseListener.warmSchemaTaken))", logger: logger)
+        return true
+    }
+
+    /// Ready warm schemas behind the newest tenant file, brought up to it like any tenant's (the
+    /// fan-out calls this). One that fails is dropped: the refill makes a new one.
+    func migrateWarmSchemas(onEvent: @Sendable (MigrationEvent) -> Void) async throws {
+        let behind = try await client.all(WarmSchema.self, """
+            SELECT id FROM control.warm_schemas WHERE ready AND version < \(latestTenantVersion) ORDER BY created_at
+            """, logger: logger)
+        let migrator = schemaMigrator(logger)
+        for warm in behind {
+            let schema = SchemaName.warm(warm.id).name
+            do {
+                let applied = try await migrator.apply(catalog.tenant, to: .warm(warm.id)) { migration, ms in
+                    onEvent(.applied(schema: schema, file: migration.fileName, durationMs: ms))
+                }
+                onEvent(.schemaDone(schema: schema, appliedFiles: applied.count))
+            } catch {
+                onEvent(.schemaFailed(schema: schema, error: "\(error)"))
+                try? await dropWarmSchema(warm.id, logger: logger)
+            }
+        }
+    }
+
+    private func dropAbandonedWarmSchemas(logger: Logger) async throws {
+        let abandoned = try await client.all(WarmSchema.self, """
+            SELECT id FROM control.warm_schemas WHERE NOT ready AND created_at < now() - interval '10 minutes'
+            """, logger: logger)
+        for warm in abandoned { try await dropWarmSchema(warm.id, logger: logger) }
+    }
+
+    private func dropWarmSchema(_ id: UUID, logger: Logger) async throws {
+        try await client.query("DROP SCHEMA IF EXISTS \(identifier: .warm(id)) CASCADE", logger: logger)
+        try await client.execute("DELETE FROM control.warm_schemas WHERE id = \(id) RETURNING id", logger: logger)
+    }
+
+    private struct WarmSchema: Row {
+        let id: UUID
+        init(row: RowReader) throws { id = try row("id") }
+    }
+}
