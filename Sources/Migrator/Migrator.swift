@@ -70,7 +70,7 @@ public struct Migrator: TenantMigrating {
                             await outcomes.succeeded(appliedFiles: applied.count)
                             onEvent(.schemaDone(schema: schema, appliedFiles: applied.count))
                         } catch {
-                            let message = "\(error)"
+                            let message = Self.describe(error)
                             await outcomes.failed(workspaceID, message)
                             try? await recordFailure(workspaceID, message)
                             onEvent(.schemaFailed(schema: schema, error: message))
@@ -140,6 +140,13 @@ public struct Migrator: TenantMigrating {
     }
 
     /// Refuses to run when a tenant file differs from the one first fanned out; records new files.
+    /// What an operator reads of a failed migration: PostgreSQL's own message when there is one
+    /// (PostgresNIO's description of its errors hides it).
+    static func describe(_ error: any Error) -> String {
+        guard let server = (error as? PSQLError)?.serverInfo, let message = server[.message] else { return "\(error)" }
+        return [server[.sqlState], message, server[.detail]].compactMap { $0 }.joined(separator: ": ")
+    }
+
     func verifyTenantFiles() async throws {
         let rows = try await client.query("SELECT version, checksum FROM control.tenant_migrations", logger: logger)
         var recorded: [Int: String] = [:]

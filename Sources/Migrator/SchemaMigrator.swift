@@ -85,7 +85,7 @@ struct SchemaMigrator: Sendable {
     /// migration history, and it has no privilege at all on `control`.
     private func bootstrap(_ target: Target, on connection: PostgresConnection) async throws {
         let schema = target.schema
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.transaction(logger: logger) { connection in
             try await lock(schema, on: connection, transactionScoped: true)
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)", logger: logger)
             try await connection.query("""
@@ -133,7 +133,7 @@ struct SchemaMigrator: Sendable {
     }
 
     private func applyInTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.transaction(logger: logger) { connection in
             _ = try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger).collect()
             try await lock(target.schema, on: connection, transactionScoped: true)
             if try await isApplied(migration, in: target.schema, on: connection) { return false }
@@ -167,7 +167,7 @@ struct SchemaMigrator: Sendable {
             try await unlockAndReset(target.schema, on: connection)
             return true
         } catch {
-            try? await unlockAndReset(target.schema, on: connection)
+            if !connection.isClosed { try? await unlockAndReset(target.schema, on: connection) }
             throw error
         }
     }

@@ -68,7 +68,7 @@ extension Migrator {
                 }
                 onEvent(.schemaDone(schema: schema, appliedFiles: applied.count))
             } catch {
-                onEvent(.schemaFailed(schema: schema, error: "\(error)"))
+                onEvent(.schemaFailed(schema: schema, error: Self.describe(error)))
                 try? await dropWarmSchema(warm.id, logger: logger)
             }
         }

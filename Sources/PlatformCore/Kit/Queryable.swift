@@ -82,7 +82,8 @@ extension PostgresClient: Queryable {
 
 extension PostgresConnection: Queryable {
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
+        guard !isClosed else { throw ConnectionClosed() }
+        return try await self.query(query, logger: logger).collect()
     }
 }
 
@@ -95,24 +96,36 @@ extension Optional {
 }
 
 extension PostgresConnection {
-    /// Several statements in one transaction on this connection, errors unwrapped as below.
-    public func transaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Several statements in one transaction on this connection. An error thrown by `body` comes out
+    /// as it was thrown, so an `AppError` keeps its status. No `ROLLBACK` goes to a connection that
+    /// has closed (a pool stopping closes its connections): PostgresNIO never answers a statement
+    /// written to a closed connection, and the server ended the transaction when it went.
+    public func transaction<T: Sendable>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await execute("BEGIN", logger: logger)
+        let value: T
         do {
-            return try await withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+            value = try await body(self)
+        } catch {
+            if !isClosed { _ = try? await self.query("ROLLBACK", logger: logger).collect() }
+            throw error
         }
+        try await execute("COMMIT", logger: logger)
+        return value
     }
 }
 
 extension PostgresClient {
-    /// Several statements in one transaction. An error thrown by `body` comes out as it was thrown
-    /// (PostgresNIO wraps it), so an `AppError` keeps its status.
-    public func transaction<T: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        do {
-            return try await withTransaction(logger: logger) { connection in try await body(connection) }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
-        }
+    /// Several statements in one transaction on one pooled connection (see `PostgresConnection.transaction`).
+    public func transaction<T: Sendable>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await withConnection(isolation: isolation) { connection in try await connection.transaction(logger: logger, body) }
     }
+}
+
+/// A statement for a connection that has closed: sent, it would never be answered.
+public struct ConnectionClosed: Error, CustomStringConvertible {
+    public var description: String { "the database connection is closed" }
 }
