@@ -136,9 +136,10 @@ final class TenantPool: Sendable {
     }
 
     private func due(_ id: PostgresConnection.ID) -> Retirement? {
-        guard let session = state.withLock({ $0.sessions[id] }) else { return nil }
-        if session.schemas.count >= recycling.schemas { return .schemas }
-        if ContinuousClock.now - session.opened >= recycling.age { return .age }
+        let (schemas, opened) = state.withLock { ($0.sessions[id]?.schemas.count, $0.sessions[id]?.opened) }
+        guard let schemas, let opened else { return nil }
+        if schemas >= recycling.schemas { return .schemas }
+        if ContinuousClock.now - opened >= recycling.age { return .age }
         return nil
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Logging
 import Migrator
 @_spi(TenantProvisioning) import PlatformCore
@@ -56,10 +55,13 @@ enum Bench {
             throw error
         }
         server.cancel()
-        let stopped = StopFlag()
-        Task { _ = await server.result; stopped.set() }
-        for _ in 0..<100 where !stopped.isSet { try? await Task.sleep(for: .milliseconds(100)) }
-        if !stopped.isSet { logger.error("the platform did not stop within 10 s of being cancelled") }
+        let stopped = Counter()
+        Task { _ = await server.result; await stopped.add(1) }
+        for _ in 0..<100 {
+            if await stopped.value > 0 { break }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        if await stopped.value == 0 { logger.error("the platform did not stop within 10 s of being cancelled") }
         return result
     }
 
@@ -275,8 +277,3 @@ extension Bench {
     }
 }
 
-final class StopFlag: Sendable {
-    private let flag = Mutex(false)
-    var isSet: Bool { flag.withLock { $0 } }
-    func set() { flag.withLock { $0 = true } }
-}
