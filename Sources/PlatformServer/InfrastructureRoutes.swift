@@ -42,7 +42,7 @@ struct InfrastructureRoutes {
         routes.open(Self.health) { _, _ in Liveness(status: "ok") }
         routes.open(Self.ready) { _, context in try await readiness(context) }
         routes.open(Self.metricsText) { [metrics] _, _ in MetricsText(metrics?.emitToBuffer() ?? []) }
-        routes.open(Self.openAPI) { _, _ in JSONDocument(box.json) }
+        routes.open(Self.openAPI) { _, _ in JSONDocument(try box.json) }
         routes.open(Self.docs) { _, _ in HTMLDocument(box.html) }
         return box
     }
@@ -60,16 +60,32 @@ struct InfrastructureRoutes {
     }
 }
 
-/// The rendered document, written once at start-up before the server listens.
+/// The document, published once at start-up before the server listens; its JSON and its page
+/// are rendered on first request.
 final class DocumentBox: Sendable {
-    private let rendered = NIOLockedValueBox<(json: [UInt8], html: String)>(([], ""))
+    private let state = NIOLockedValueBox<(document: JSONValue, json: [UInt8]?, html: String?)>((.null, nil, nil))
 
-    func publish(_ document: JSONValue) throws {
-        let json = try OpenAPIDocument.encode(document)
-        let html = APIReferencePage.render(document)
-        rendered.withLockedValue { $0 = (json, html) }
+    func publish(_ document: JSONValue) {
+        state.withLockedValue { $0 = (document, nil, nil) }
     }
 
-    var json: [UInt8] { rendered.withLockedValue { $0.json } }
-    var html: String { rendered.withLockedValue { $0.html } }
+    var json: [UInt8] {
+        get throws {
+            try state.withLockedValue { state in
+                if let json = state.json { return json }
+                let json = try OpenAPIDocument.encode(state.document)
+                state.json = json
+                return json
+            }
+        }
+    }
+
+    var html: String {
+        state.withLockedValue { state in
+            if let html = state.html { return html }
+            let html = APIReferencePage.render(state.document)
+            state.html = html
+            return html
+        }
+    }
 }

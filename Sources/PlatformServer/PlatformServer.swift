@@ -79,7 +79,7 @@ public enum PlatformServer {
             ).addRoutes(to: routes)
         }
         let document = try OpenAPIDocument.build(routes.operations)
-        try documentBox.publish(document)
+        documentBox.publish(document)
 
         let listener = DatabaseListener(client: client, hub: hub, observers: controlPlane.accessCaches, logger: logger)
         var services: [any Service] = [client, tenantClient, listener]

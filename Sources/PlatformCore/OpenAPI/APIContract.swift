@@ -14,14 +14,11 @@ public struct APIContract: Sendable {
     public let components: SchemaComponents
 
     public init(_ operations: [APIOperation]) throws {
-        var reflector = SchemaReflector()
-        var entries: [Entry] = []
-        for operation in operations {
-            let schemas = try operation.describe(&reflector)
-            entries.append(Entry(operation: operation, segments: operation.path.split(separator: "/"), output: schemas.output))
+        let described = try DescribedOperations.of(operations)
+        entries = zip(operations, described.schemas).map { operation, schemas in
+            Entry(operation: operation, segments: operation.path.split(separator: "/"), output: schemas.output)
         }
-        self.entries = entries
-        self.components = reflector.components
+        components = described.components
     }
 
     /// The operation a request reached, if any route matches it.

@@ -6,13 +6,18 @@ import HTTPTypes
 /// may answer. `docs/openapi.json` is the committed copy; a test fails when they differ.
 public enum OpenAPIDocument {
     public static func build(_ operations: [APIOperation], title: String = "Platform API", version: String = "1.0.0") throws -> JSONValue {
-        var reflector = SchemaReflector()
+        try memo.value([DescribedOperations.key(operations), title, version]) { try make(operations, title: title, version: version) }
+    }
+
+    private static let memo = Memo<[String], JSONValue>()
+
+    private static func make(_ operations: [APIOperation], title: String, version: String) throws -> JSONValue {
+        let described = try DescribedOperations.of(operations)
         var paths: [String: [String: JSONValue]] = [:]
-        for operation in operations {
-            let schemas = try operation.describe(&reflector)
-            paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = try describe(operation, schemas, reflector.components)
+        for (operation, schemas) in zip(operations, described.schemas) {
+            paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = try describe(operation, schemas, described.components)
         }
-        var schemas = reflector.components.jsonValue().objectValue ?? [:]
+        var schemas = described.components.jsonValue().objectValue ?? [:]
         schemas["Error"] = errorSchema
         return .object([
             "openapi": "3.1.0",

@@ -159,12 +159,16 @@ public final class RouteTable {
     /// The keys a body type documents, when it is a fixed set (a reflected struct).
     private static func fields<B: Decodable>(of type: B.Type) -> Set<String>? {
         if B.self is any RawRequestBody.Type { return nil }
-        var reflector = SchemaReflector()
-        guard let reference = try? reflector.schema(for: B.self), let schema = reference.ref.flatMap({ reflector.components.schemas[$0] }),
-              schema.additionalProperties == .bool(false)
-        else { return nil }
-        return Set(schema.properties.names)
+        return bodyFields.value(ObjectIdentifier(B.self)) {
+            var reflector = SchemaReflector()
+            guard let reference = try? reflector.schema(for: B.self), let schema = reference.ref.flatMap({ reflector.components.schemas[$0] }),
+                  schema.additionalProperties == .bool(false)
+            else { return nil }
+            return Set(schema.properties.names)
+        }
     }
+
+    private static let bodyFields = Memo<ObjectIdentifier, Set<String>?>()
 }
 
 /// What every route shares before its handler: the authenticator, the workspace lookup, the
