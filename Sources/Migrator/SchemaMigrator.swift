@@ -38,9 +38,28 @@ struct SchemaMigrator: Sendable {
             if try await !isBootstrapped(target.schema, on: connection) {
                 try await retrying(also: Self.createdConcurrently) { try await bootstrap(target, on: connection) }
             }
-            let applied = try await appliedChecksums(target.schema, on: connection)
+            var applied = try await appliedChecksums(target.schema, on: connection)
             try verify(migrations, against: applied, schema: target.schema)
             var done: [Migration] = []
+            if target.isTenant, applied.isEmpty, let baseline = Baseline(migrations) {
+                try Task.checkCancellation()
+                let clock = ContinuousClock.now
+                do {
+                    if try await retrying({ try await applyBaseline(baseline, to: target, on: connection) }) {
+                        let milliseconds = Self.milliseconds(since: clock)
+                        for migration in baseline.migrations {
+                            applied[migration.version] = migration.checksum
+                            done.append(migration)
+                            onApplied(migration, migration == baseline.migrations.last ? milliseconds : 0)
+                        }
+                    }
+                } catch where !(error is CancellationError) && !connection.isClosed {
+                    // Replaying the files file by file names the one that fails in what is recorded.
+                    logger.warning("the baseline failed; applying file by file", metadata: [
+                        "schema": "\(target.schema.name)", "error": "\(String(reflecting: error))",
+                    ])
+                }
+            }
             for migration in migrations where applied[migration.version] == nil {
                 // Stopping: the pool closes its connections, and PostgresNIO never answers a query
                 // written to a closed one, so no further statement is sent.
@@ -87,8 +106,8 @@ struct SchemaMigrator: Sendable {
         let schema = target.schema
         try await connection.transaction(logger: logger) { connection in
             try await lock(schema, on: connection, transactionScoped: true)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)", logger: logger)
-            try await connection.query("""
+            try await connection.execute("CREATE SCHEMA IF NOT EXISTS \(identifier: schema)", logger: logger)
+            try await connection.execute("""
                 CREATE TABLE IF NOT EXISTS \(schema.table("schema_migrations")) (
                     version integer PRIMARY KEY,
                     name text NOT NULL,
@@ -106,7 +125,7 @@ struct SchemaMigrator: Sendable {
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema.quoted) TO \(role)",
                 "REVOKE INSERT, UPDATE, DELETE ON \(schema.quoted).schema_migrations FROM \(role)",
             ] {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
         }
     }
@@ -119,8 +138,10 @@ struct SchemaMigrator: Sendable {
     private func appliedChecksums(_ schema: SchemaName, on connection: PostgresConnection) async throws -> [Int: String] {
         guard try await isBootstrapped(schema, on: connection) else { return [:] }
         var applied: [Int: String] = [:]
-        let rows = try await connection.query("SELECT version, checksum FROM \(schema.table("schema_migrations"))", logger: logger)
-        for try await (version, checksum) in rows.decode((Int, String).self) { applied[version] = checksum }
+        for row in try await connection.run("SELECT version, checksum FROM \(schema.table("schema_migrations"))", logger: logger) {
+            let (version, checksum) = try row.decode((Int, String).self)
+            applied[version] = checksum
+        }
         return applied
     }
 
@@ -134,16 +155,34 @@ struct SchemaMigrator: Sendable {
 
     private func applyInTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
         try await connection.transaction(logger: logger) { connection in
-            _ = try await connection.query("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger).collect()
+            try await connection.execute("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
             try await lock(target.schema, on: connection, transactionScoped: true)
             if try await isApplied(migration, in: target.schema, on: connection) { return false }
-            try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
+            try await connection.execute("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
                 try Task.checkCancellation()
-                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
+            return true
+        }
+    }
+
+    /// Every file of the baseline in one transaction, if the schema still has none applied. The
+    /// whole baseline's time is recorded on its last file.
+    private func applyBaseline(_ baseline: Baseline, to target: Target, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.transaction(logger: logger) { connection in
+            try await connection.execute("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
+            try await lock(target.schema, on: connection, transactionScoped: true)
+            let untouched = try await connection.value(
+                Bool.self, "SELECT NOT EXISTS (SELECT FROM \(target.schema.table("schema_migrations")))", logger: logger)
+            guard untouched == true else { return false }
+            try await connection.execute("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
+            let clock = ContinuousClock.now
+            try await connection.execute(PostgresQuery(unsafeSQL: baseline.statement), logger: logger)
+            let milliseconds = Self.milliseconds(since: clock)
+            try await record(baseline.migrations, in: target, durationMs: { $0 == baseline.migrations.last ? milliseconds : 0 }, on: connection)
             return true
         }
     }
@@ -157,11 +196,11 @@ struct SchemaMigrator: Sendable {
                 try await unlockAndReset(target.schema, on: connection)
                 return false
             }
-            try await connection.query("SELECT set_config('search_path', \(target.schema.quoted), false)", logger: logger)
+            try await connection.execute("SELECT set_config('search_path', \(target.schema.quoted), false)", logger: logger)
             let clock = ContinuousClock.now
             for statement in migration.statements {
                 try Task.checkCancellation()
-                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                try await connection.execute(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             try await record(migration, in: target, durationMs: Self.milliseconds(since: clock), on: connection)
             try await unlockAndReset(target.schema, on: connection)
@@ -173,14 +212,14 @@ struct SchemaMigrator: Sendable {
     }
 
     private func unlockAndReset(_ schema: SchemaName, on connection: PostgresConnection) async throws {
-        try await connection.query("RESET search_path", logger: logger)
-        try await connection.query("SELECT pg_advisory_unlock(hashtextextended(\(Self.lockKey(schema)), 0))", logger: logger)
+        try await connection.execute("RESET search_path", logger: logger)
+        try await connection.execute("SELECT pg_advisory_unlock(hashtextextended(\(Self.lockKey(schema)), 0))", logger: logger)
     }
 
     private func isApplied(_ migration: Migration, in schema: SchemaName, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(
-            "SELECT checksum FROM \(schema.table("schema_migrations")) WHERE version = \(migration.version)", logger: logger)
-        guard let checksum = try await rows.collect().first?.decode(String.self) else { return false }
+        guard let checksum = try await connection.value(
+            String.self, "SELECT checksum FROM \(schema.table("schema_migrations")) WHERE version = \(migration.version)", logger: logger)
+        else { return false }
         guard checksum == migration.checksum else {
             throw MigrationError.checksumMismatch(schema: schema.name, file: migration.fileName)
         }
@@ -188,20 +227,27 @@ struct SchemaMigrator: Sendable {
     }
 
     private func record(_ migration: Migration, in target: Target, durationMs: Int, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+        try await record([migration], in: target, durationMs: { _ in durationMs }, on: connection)
+    }
+
+    private func record(
+        _ migrations: [Migration], in target: Target, durationMs: (Migration) -> Int, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute("""
             INSERT INTO \(target.schema.table("schema_migrations")) (version, name, checksum, duration_ms)
-            VALUES (\(migration.version), \(migration.name), \(migration.checksum), \(durationMs))
+            SELECT * FROM unnest(\(migrations.map(\.version)), \(migrations.map(\.name)), \(migrations.map(\.checksum)), \(migrations.map(durationMs)))
             """, logger: logger)
+        guard let migration = migrations.last else { return }
         switch target.owner {
         case .control: break
         case .workspace(let workspaceID):
-            try await connection.query("""
+            try await connection.execute("""
                 UPDATE control.workspaces
                 SET schema_version = GREATEST(schema_version, \(migration.version)), last_migration_error = NULL, updated_at = now()
                 WHERE id = \(workspaceID)
                 """, logger: logger)
         case .warm(let id):
-            try await connection.query("""
+            try await connection.execute("""
                 UPDATE control.warm_schemas SET version = GREATEST(version, \(migration.version)) WHERE id = \(id)
                 """, logger: logger)
         }
@@ -213,9 +259,9 @@ struct SchemaMigrator: Sendable {
     private func lock(_ schema: SchemaName, on connection: PostgresConnection, transactionScoped: Bool) async throws {
         let key = Self.lockKey(schema)
         if transactionScoped {
-            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger).collect()
+            try await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))", logger: logger)
         } else {
-            _ = try await connection.query("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger).collect()
+            try await connection.execute("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger)
         }
     }
 

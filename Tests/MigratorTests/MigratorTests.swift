@@ -185,4 +185,67 @@ import Testing
             }
         }
     }
+
+    @Test func aFreshSchemaGetsTheBaselineInOneTransactionAndEndsAsIfReplayed() async throws {
+        try await TestDatabase.withDatabase(seeded: false) { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let ids = try await makeWorkspaces(2, client: client)
+                let files = MigrationCatalog.embedded.tenant
+                let migrator = Migrator(client: client, logger: logger)
+                #expect(try await migrator.migrateTenant(workspaceID: ids[0], logger: logger) == files.map(\.fileName))
+                // One file first, so the rest are replayed file by file.
+                let firstOnly = Migrator(client: client, catalog: try MigrationCatalog(control: [], tenant: [files[0]]), logger: logger)
+                _ = try await firstOnly.migrateTenant(workspaceID: ids[1], logger: logger)
+                #expect(try await migrator.migrateTenant(workspaceID: ids[1], logger: logger) == files.dropFirst().map(\.fileName))
+
+                let transactions = { (id: UUID) in
+                    try await client.query("SELECT count(DISTINCT applied_at)::int FROM \(SchemaName.tenant(id).table("schema_migrations"))", logger: logger)
+                        .collect().first!.decode(Int.self)
+                }
+                #expect(try await transactions(ids[0]) == 1)
+                #expect(try await transactions(ids[1]) == files.count)
+                for id in ids {
+                    #expect(try await appliedVersions(.tenant(id), client) == files.map(\.version))
+                }
+                #expect(try await versions(client)[ids[0]] == files.last!.version)
+                let baseline = try await fingerprint(.tenant(ids[0]), client)
+                #expect(baseline.count > 200)
+                #expect(baseline == (try await fingerprint(.tenant(ids[1]), client)))
+            }
+        }
+    }
+
+    @Test func aBaselineThatFailsIsReplayedFileByFileAndNamesTheFile() async throws {
+        try await TestDatabase.withDatabase(seeded: false) { url in
+            try await PlatformServer.withClient(url, logger: logger) { client in
+                let id = try await makeWorkspaces(1, client: client)[0]
+                let broken = try catalog(adding: "CREATE TABLE extra (a int REFERENCES no_such_table (id));")
+                let migrator = Migrator(client: client, catalog: broken, logger: logger)
+                await #expect(throws: (any Error).self) { try await migrator.migrateTenant(workspaceID: id, logger: logger) }
+                #expect(try await appliedVersions(.tenant(id), client) == MigrationCatalog.embedded.tenant.map(\.version))
+                #expect(try await versions(client)[id] == MigrationCatalog.embedded.latestTenantVersion)
+            }
+        }
+    }
+
+    /// Every column, relation, index, constraint, function and trigger of `schema`, its name replaced by `S`.
+    func fingerprint(_ schema: SchemaName, _ client: PostgresClient) async throws -> [String] {
+        let name = schema.name
+        let rows = try await client.query("""
+            SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull
+                   || ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), '')
+            FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+            WHERE c.relnamespace = \(name)::regnamespace
+            UNION ALL SELECT 'relation ' || relname || ' ' || relkind::text || ' ' || coalesce(reloptions::text, '') || ' ' || coalesce(relacl::text, '')
+            FROM pg_class WHERE relnamespace = \(name)::regnamespace
+            UNION ALL SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = \(name)::regnamespace
+            UNION ALL SELECT 'constraint ' || conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = \(name)::regnamespace
+            UNION ALL SELECT 'function ' || pg_get_functiondef(oid) || ' ' || coalesce(proacl::text, '') FROM pg_proc WHERE pronamespace = \(name)::regnamespace
+            UNION ALL SELECT 'trigger ' || pg_get_triggerdef(t.oid)
+            FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = \(name)::regnamespace AND NOT t.tgisinternal
+            """, logger: logger)
+        return try await rows.collect().map { try $0.decode(String.self).replacingOccurrences(of: name, with: "S") }.sorted()
+    }
 }
