@@ -38,7 +38,7 @@ public struct Migrator: TenantMigrating {
     }
 
     public func dropTenantSchema(workspaceID: UUID, logger: Logger) async throws {
-        try await client.query("DROP SCHEMA IF EXISTS \(identifier: SchemaName.tenant(workspaceID)) CASCADE", logger: logger)
+        try await client.execute("DROP SCHEMA IF EXISTS \(identifier: SchemaName.tenant(workspaceID)) CASCADE", logger: logger)
     }
 
     public func schemaName(of workspaceID: UUID) -> String { SchemaName.tenant(workspaceID).name }
@@ -90,12 +90,12 @@ public struct Migrator: TenantMigrating {
         let controlExists = try await controlSchemaExists()
         var tenants: [MigrationPlan.TenantPlan] = []
         if controlExists {
-            let rows = try await client.query("""
+            let rows = try await client.run("""
                 SELECT id, schema_version FROM control.workspaces
                 WHERE schema_version < \(catalog.latestTenantVersion) AND status IN ('active', 'suspended')
                 ORDER BY created_at
                 """, logger: logger)
-            for try await (id, version) in rows.decode((UUID, Int).self) {
+            for (id, version) in try rows.map({ try $0.decode((UUID, Int).self) }) {
                 tenants.append(.init(workspaceID: id, currentVersion: version, pending: catalog.tenant.filter { $0.version > version }.map(\.fileName)))
             }
         }
@@ -110,11 +110,11 @@ public struct Migrator: TenantMigrating {
             schema: SchemaName.control.name, workspaceID: nil, version: appliedControl.last?.version ?? 0,
             pending: pendingControl.map(\.fileName), lastError: nil)]
         guard try await controlSchemaExists() else { return statuses }
-        let rows = try await client.query("""
+        let rows = try await client.run("""
             SELECT id, schema_version, last_migration_error FROM control.workspaces
             WHERE status <> 'archived' ORDER BY created_at
             """, logger: logger)
-        for try await (id, version, lastError) in rows.decode((UUID, Int, String?).self) {
+        for (id, version, lastError) in try rows.map({ try $0.decode((UUID, Int, String?).self) }) {
             statuses.append(SchemaStatus(
                 schema: SchemaName.tenant(id).name, workspaceID: id, version: version,
                 pending: catalog.tenant.filter { $0.version > version }.map(\.fileName), lastError: lastError))
@@ -129,14 +129,12 @@ public struct Migrator: TenantMigrating {
     }
 
     private func workspacesBehind() async throws -> [UUID] {
-        let rows = try await client.query("""
+        let rows = try await client.run("""
             SELECT id FROM control.workspaces
             WHERE schema_version < \(catalog.latestTenantVersion) AND status IN ('active', 'suspended')
             ORDER BY created_at
             """, logger: logger)
-        var ids: [UUID] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id) }
-        return ids
+        return try rows.map { try $0.decode(UUID.self) }
     }
 
     /// Refuses to run when a tenant file differs from the one first fanned out; records new files.
@@ -148,9 +146,9 @@ public struct Migrator: TenantMigrating {
     }
 
     func verifyTenantFiles() async throws {
-        let rows = try await client.query("SELECT version, checksum FROM control.tenant_migrations", logger: logger)
+        let rows = try await client.run("SELECT version, checksum FROM control.tenant_migrations", logger: logger)
         var recorded: [Int: String] = [:]
-        for try await (version, checksum) in rows.decode((Int, String).self) { recorded[version] = checksum }
+        for row in rows { let (version, checksum) = try row.decode((Int, String).self); recorded[version] = checksum }
         for migration in catalog.tenant {
             if let checksum = recorded[migration.version], checksum != migration.checksum {
                 throw MigrationError.checksumMismatch(schema: "tenant schemas", file: migration.fileName)
@@ -158,7 +156,7 @@ public struct Migrator: TenantMigrating {
         }
         let new = catalog.tenant.filter { recorded[$0.version] == nil }
         guard !new.isEmpty else { return }
-        try await client.query("""
+        try await client.execute("""
             INSERT INTO control.tenant_migrations (version, name, checksum)
             SELECT * FROM unnest(\(new.map(\.version))::int8[], \(new.map(\.name))::text[], \(new.map(\.checksum))::text[])
             ON CONFLICT (version) DO NOTHING
@@ -166,13 +164,12 @@ public struct Migrator: TenantMigrating {
     }
 
     private func recordFailure(_ workspaceID: UUID, _ message: String) async throws {
-        try await client.query(
+        try await client.execute(
             "UPDATE control.workspaces SET last_migration_error = \(message), updated_at = now() WHERE id = \(workspaceID)",
             logger: logger)
     }
 
     private func controlSchemaExists() async throws -> Bool {
-        try await client.query("SELECT to_regclass('control.workspaces') IS NOT NULL", logger: logger)
-            .collect().first?.decode(Bool.self) ?? false
+        try await client.value(Bool.self, "SELECT to_regclass('control.workspaces') IS NOT NULL", logger: logger) ?? false
     }
 }

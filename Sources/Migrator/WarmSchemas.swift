@@ -15,7 +15,7 @@ extension Migrator {
         let id = UUID()
         // Counting and reserving under the table's lock: two workers never make more than `count`.
         let reserved = try await client.transaction(logger: logger) { connection in
-            try await connection.query("LOCK TABLE control.warm_schemas IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            try await connection.execute("LOCK TABLE control.warm_schemas IN SHARE ROW EXCLUSIVE MODE", logger: logger)
             return try await connection.execute("""
                 INSERT INTO control.warm_schemas (id) SELECT \(id)
                 WHERE (SELECT count(*) FROM control.warm_schemas) < \(count) RETURNING id
@@ -45,11 +45,11 @@ extension Migrator {
             RETURNING id
             """, logger: logger)
         else { return false }
-        try await connection.query("ALTER SCHEMA \(identifier: .warm(id)) RENAME TO \(identifier: .tenant(workspaceID))", logger: logger)
-        try await connection.query("""
+        try await connection.execute("ALTER SCHEMA \(identifier: .warm(id)) RENAME TO \(identifier: .tenant(workspaceID))", logger: logger)
+        try await connection.execute("""
             UPDATE control.workspaces SET schema_version = \(latestTenantVersion), updated_at = now() WHERE id = \(workspaceID)
             """, logger: logger)
-        try await connection.query("SELECT pg_notify(\(DatabaseListener.channel), \(DatabaseListener.warmSchemaTaken))", logger: logger)
+        try await connection.execute("SELECT pg_notify(\(DatabaseListener.channel), \(DatabaseListener.warmSchemaTaken))", logger: logger)
         return true
     }
 
@@ -82,7 +82,7 @@ extension Migrator {
     }
 
     private func dropWarmSchema(_ id: UUID, logger: Logger) async throws {
-        try await client.query("DROP SCHEMA IF EXISTS \(identifier: .warm(id)) CASCADE", logger: logger)
+        try await client.execute("DROP SCHEMA IF EXISTS \(identifier: .warm(id)) CASCADE", logger: logger)
         try await client.execute("DELETE FROM control.warm_schemas WHERE id = \(id) RETURNING id", logger: logger)
     }
 

@@ -109,11 +109,12 @@ final class TenantPool: Sendable {
             return (name, true)
         }
         if added { gauges.statements.record(stats.statements) }
-        guard !connection.isClosed else { throw ConnectionClosed() }
         return try await NamedStatement.$current.withValue(.init(name: name, sql: query.sql)) {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.execute(NamedStatement(binds: query.binds), logger: logger) { rows.append(row) }
-            return rows
+            try await connection.sending {
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.execute(NamedStatement(binds: query.binds), logger: logger) { rows.append(row) }
+                return rows
+            }
         }
     }
 

@@ -41,4 +41,15 @@ import Testing
             }
         }
     }
+
+    /// PostgresNIO never answers a statement written to a closed connection; `Queryable.run` sends
+    /// each one where that cannot happen (`PostgresConnection.sending`), so nothing else sends.
+    @Test func statementsAreSentOnlyThroughQueryable() throws {
+        for module in ["ControlPlane", "TenantPlane", "PlatformServer", "Migrator", "PlatformCore"] {
+            for (name, text) in try Self.files(in: module) where !["Kit/Queryable.swift", "TenantPool.swift", "LocalPostgres.swift"].contains(name) {
+                #expect(!text.contains(".query(\"") && !text.contains(".query(PostgresQuery") && !text.contains(".query(\n"),
+                        "\(module)/\(name) sends a statement past Queryable.run")
+            }
+        }
+    }
 }

@@ -26,7 +26,7 @@ final class KeyUsage: Sendable {
         Task {
             do {
                 // The condition keeps other processes to once a minute too.
-                try await client.query("""
+                try await client.execute("""
                     UPDATE control.api_keys SET last_used_at = now()
                     WHERE id = \(keyID) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')
                     """, logger: logger)

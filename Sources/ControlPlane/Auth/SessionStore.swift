@@ -14,7 +14,7 @@ struct SessionStore: Sendable {
     /// A new pair; `workspace` binds the session to a workspace (kept across refreshes).
     func issue(userID: UUID, workspace: UUID? = nil, family: UUID = UUID(), logger: Logger) async throws -> Session {
         let refresh = TokenService.newRefreshToken()
-        try await client.query("""
+        try await client.execute("""
             INSERT INTO control.refresh_tokens (user_id, family_id, token_digest, expires_at, workspace_id)
             VALUES (\(userID), \(family), \(Digest.sha256(refresh)), now() + make_interval(secs => \(refreshLifetime.inSeconds)), \(workspace))
             """, logger: logger)
@@ -25,13 +25,13 @@ struct SessionStore: Sendable {
 
     func rotate(_ refreshToken: String, logger: Logger) async throws -> Session {
         let digest = Digest.sha256(refreshToken)
-        let rows = try await client.query("""
+        let rows = try await client.run("""
             UPDATE control.refresh_tokens SET used_at = now()
             WHERE token_digest = \(digest) AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
               AND EXISTS (SELECT 1 FROM control.users WHERE id = user_id AND status = 'active')
             RETURNING user_id, family_id, workspace_id
             """, logger: logger)
-        if let row = try await rows.collect().first {
+        if let row = rows.first {
             let (userID, family, workspace) = try row.decode((UUID, UUID, UUID?).self)
             return try await issue(userID: userID, workspace: workspace, family: family, logger: logger)
         }
@@ -46,7 +46,7 @@ struct SessionStore: Sendable {
     }
 
     private func revokeFamily(ofDigest digest: Data, onlyIfSpent: Bool, logger: Logger) async throws -> Bool {
-        let rows = try await client.query("""
+        let rows = try await client.run("""
             WITH presented AS (
                 SELECT family_id FROM control.refresh_tokens
                 WHERE token_digest = \(digest) AND (NOT \(onlyIfSpent) OR used_at IS NOT NULL)
@@ -55,7 +55,7 @@ struct SessionStore: Sendable {
             WHERE family_id IN (SELECT family_id FROM presented) AND revoked_at IS NULL
             RETURNING id
             """, logger: logger)
-        return try await rows.collect().count > 0
+        return !rows.isEmpty
     }
 }
 

@@ -120,7 +120,7 @@ struct JobQueue: Sendable {
     }
 
     func renewLease(_ job: ClaimedJob, logger: Logger) async throws {
-        try await client.query("""
+        try await client.execute("""
             UPDATE control.jobs SET lease_expires_at = now() + make_interval(secs => \(lease.inSeconds))
             WHERE id = \(job.id) AND locked_by = \(job.workerID) AND status = 'RUNNING'
             """, logger: logger)

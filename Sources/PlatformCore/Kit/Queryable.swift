@@ -76,14 +76,13 @@ extension Queryable {
 
 extension PostgresClient: Queryable {
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
+        try await withConnection { try await $0.run(query, logger: logger) }
     }
 }
 
 extension PostgresConnection: Queryable {
     public func run(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        guard !isClosed else { throw ConnectionClosed() }
-        return try await self.query(query, logger: logger).collect()
+        try await sending { try await self.query(query, logger: logger).collect() }
     }
 }
 
@@ -108,7 +107,7 @@ extension PostgresConnection {
         do {
             value = try await body(self)
         } catch {
-            if !isClosed { _ = try? await self.query("ROLLBACK", logger: logger).collect() }
+            _ = try? await run("ROLLBACK", logger: logger)
             throw error
         }
         try await execute("COMMIT", logger: logger)
