@@ -58,7 +58,7 @@ public struct ControlPlane: Sendable {
         let queue = JobQueue(client: client, lease: config.jobLease)
         let members = WorkspaceMembers(client: client, tenants: tenants, faults: membershipFaults)
         let catalog = BillingCatalog(client: client, members: members)
-        let keys = APIKeyRepository(client: client, catalog: catalog)
+        let keys = APIKeyRepository(client: client, catalog: catalog, cacheLifetime: config.accessCacheLifetime)
         let outbox = Self.outbox(client: client, config: config)
         let stripe = Self.billing(client: client, config: config, outbox: outbox)
         let provisioner = Provisioner(client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial, billing: stripe)
@@ -100,7 +100,7 @@ public struct ControlPlane: Sendable {
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
             limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
-        let resolver = WorkspaceResolver(client: client)
+        let resolver = WorkspaceResolver(client: client, cacheLifetime: config.accessCacheLifetime)
         self.workspaceResolver = resolver
         self.accessCaches = [keys.cache, resolver.cache]
         self.workspaces = WorkspaceController(client: client, queue: queue, migrator: migrator, jobs: jobs)

@@ -37,9 +37,11 @@ public struct PlatformConfig: Sendable {
     /// The providers AI-visibility runs ask (`VisibilitySettings.fromEnvironment`); empty, runs
     /// cannot start and everything else about projects works.
     public var visibility: VisibilitySettings
-    /// `WARM_SCHEMAS`: tenant schemas the worker keeps made ahead of signups (default 0, none: a
-    /// platform stopped by cancellation while its refill is making one does not finish stopping yet).
-    public var warmSchemas = 0
+    /// `WARM_SCHEMAS`: tenant schemas the worker keeps made ahead of signups (default 4; 0 for none).
+    public var warmSchemas = 4
+    /// `ACCESS_CACHE_SECONDS`: how long a key's or a membership's answer is kept (default 5). A
+    /// change is heard at once over LISTEN/NOTIFY; the lifetime bounds a change that is not.
+    public var accessCacheLifetime: Duration = .seconds(5)
     /// `INITIAL_CREDITS`: what a workspace's credit ledger opens with (default 100).
     public var initialCredits = 100
     /// `TRIAL_TIER` (default `pro`) and `TRIAL_DAYS` (default 3): the trial every new workspace's
@@ -167,6 +169,10 @@ public struct PlatformConfig: Sendable {
         if let raw = environment["WARM_SCHEMAS"] {
             guard let count = Int(raw), (0...1000).contains(count) else { throw ConfigError.invalid("WARM_SCHEMAS", "expected 0 to 1000") }
             config.warmSchemas = count
+        }
+        if let raw = environment["ACCESS_CACHE_SECONDS"] {
+            guard let seconds = Int(raw), (0...3600).contains(seconds) else { throw ConfigError.invalid("ACCESS_CACHE_SECONDS", "expected 0 to 3600") }
+            config.accessCacheLifetime = .seconds(seconds)
         }
         if let raw = environment["INITIAL_CREDITS"] {
             guard let credits = Int(raw), credits >= 0 else { throw ConfigError.invalid("INITIAL_CREDITS", "expected a whole number, 0 or more") }

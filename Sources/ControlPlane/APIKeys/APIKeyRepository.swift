@@ -10,10 +10,11 @@ struct APIKeyRepository: Sendable {
     let usage: KeyUsage
     let catalog: BillingCatalog
     /// Presented keys by digest, emptied by every change to a key.
-    let cache = AccessCache<Data, Presented>()
+    let cache: AccessCache<Data, Presented>
 
-    init(client: PostgresClient, catalog: BillingCatalog) {
+    init(client: PostgresClient, catalog: BillingCatalog, cacheLifetime: Duration) {
         self.client = client
+        cache = AccessCache(lifetime: cacheLifetime)
         self.usage = KeyUsage(client: client)
         self.catalog = catalog
     }

@@ -9,7 +9,12 @@ import PostgresNIO
 /// in an `AccessCache`, emptied by every change to workspaces and members.
 struct WorkspaceResolver: WorkspaceResolving {
     let client: PostgresClient
-    let cache = AccessCache<Asker, WorkspaceMembership>()
+    let cache: AccessCache<Asker, WorkspaceMembership>
+
+    init(client: PostgresClient, cacheLifetime: Duration) {
+        self.client = client
+        cache = AccessCache(lifetime: cacheLifetime)
+    }
 
     /// A person, or a key (which acts as its creator), in a workspace.
     struct Asker: Hashable, Sendable {
