@@ -34,14 +34,19 @@ public enum TestDatabase {
     /// the bare template (control schema only), for tests that count rows or schemas.
     public static func withDatabase<T: Sendable>(seeded: Bool = true, _ body: @Sendable (DatabaseURL) async throws -> T) async throws -> T {
         let admin = try adminURL()
+        let phase = TestPhases.begin("making its database")
+        defer { TestPhases.end(phase) }
         let template = try await templates.template(admin: admin, seeded: seeded)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await execute("CREATE DATABASE \(name) TEMPLATE \(template)", on: admin)
         do {
+            TestPhases.move(phase, to: "using database \(name)")
             let result = try await body(admin.with(database: name))
+            TestPhases.move(phase, to: "dropping database \(name)")
             try await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             return result
         } catch {
+            TestPhases.move(phase, to: "dropping database \(name) after \(error)")
             try? await execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: admin)
             throw error
         }

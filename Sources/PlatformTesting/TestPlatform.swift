@@ -30,6 +30,8 @@ public struct TestPlatform: Sendable {
             sseHeartbeat: .milliseconds(500),
             passwordHashing: PasswordHashingCost(memoryKiB: 1024, iterations: 1, parallelism: 1),
             dataDirectory: data)
+        // A test that is about warm schemas asks for them; the others make their own.
+        config.warmSchemas = 0
         config.mail.pollInterval = .milliseconds(200)
         config.mail.retryDelay = .milliseconds(300)
         return config
@@ -65,13 +67,18 @@ public struct TestPlatform: Sendable {
     ) async throws -> T {
         var config = Self.config(for: url)
         configure(&config)
+        let phase = TestPhases.begin("starting its platform on \(url.database)")
+        defer { TestPhases.end(phase) }
         let (app, inventory) = try await PlatformServer.buildApplication(
             config: config, parts: parts, catalog: catalog, membershipFaults: faults, logger: TestDatabase.logger)
         let platform = TestPlatform(url: url, config: config, inventory: inventory)
         defer { try? FileManager.default.removeItem(at: config.dataDirectory) }
         return try await app.test(setup) { client in
+            TestPhases.move(phase, to: "running on \(url.database)")
             let client: any TestClientProtocol = checksContract ? ContractCheckingClient(inner: client, contract: inventory.contract) : client
-            return try await test(client, platform)
+            let result = try await test(client, platform)
+            TestPhases.move(phase, to: "stopping its platform on \(url.database)")
+            return result
         }
     }
 
