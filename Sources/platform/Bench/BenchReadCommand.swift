@@ -29,6 +29,13 @@ struct BenchReadCommand: AsyncParsableCommand {
         let raw: (tps: Double, averageMs: Double)
     }
 
+    /// The JWT load again, each connection pausing between requests so the rate is near half the
+    /// peak: the latency a caller sees when the server is not saturated.
+    struct HalfPeak: Sendable {
+        let peak: Double
+        let result: Bench.WrkResult
+    }
+
     func run() async throws {
         let logger = Runtime.makeLogger()
         let quiet = Runtime.makeLogger(level: .error)
@@ -45,7 +52,7 @@ struct BenchReadCommand: AsyncParsableCommand {
             // A key's own rate limit would answer most of the load 429: measured here is the read.
             config.apiKeyRateLimit = RateLimit(perSecond: 1_000_000, burst: 1_000_000)
             let tenantDatabase = config.tenantDatabase
-            let rounds = try await Bench.withPlatform(config, logger: quiet) { port in
+            let measured = try await Bench.withPlatform(config, logger: quiet) { port in
                 let (token, workspace) = try await Self.signUp(port: port)
                 let key = try await Self.createKey(port: port, token: token, workspace: workspace)
                 let ids = try await PlatformServer.withClient(tenantDatabase, maximumConnections: 1, logger: quiet) { pool in
@@ -58,14 +65,22 @@ struct BenchReadCommand: AsyncParsableCommand {
                 return try await NIOThreadPool.singleton.runIfActive {
                     _ = try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: 1)
                     for script in [asMember, asKey] { _ = try Bench.runWrk(url: target, script: script, connections: connections, threads: threads, seconds: 2) }
-                    return try (0..<count).map { _ in
+                    let rounds = try (0..<count).map { _ in
                         Round(
                             jwt: try Bench.runWrk(url: target, script: asMember, connections: connections, threads: threads, seconds: duration),
                             key: try Bench.runWrk(url: target, script: asKey, connections: connections, threads: threads, seconds: duration),
                             raw: try Bench.runPgbench(url: url, connections: connections, threads: threads, seconds: duration, initialize: false))
                     }
+                    // At the peak each connection waits about connections ÷ peak per request; pausing
+                    // as long again between requests halves the rate.
+                    let peak = Bench.percentile(rounds.map(\.jwt.requestsPerSecond), 50)
+                    let pause = max(1, Int((1000 * Double(connections) / peak).rounded()))
+                    let paced = try Self.wrkScript(ids: ids, credential: ("Authorization", "Bearer \(token)"), workspace: workspace, pauseMs: pause)
+                    let half = try Bench.runWrk(url: target, script: paced, connections: connections, threads: threads, seconds: duration)
+                    return (rounds, HalfPeak(peak: peak, result: half))
                 }
             }
+            let (rounds, half) = measured
 
             print("bench read: GET /api/v1/records/{id} over HTTP vs pgbench -S -M prepared, \(connections) connections, \(duration) s each, \(count) rounds")
             print(Bench.row(["", "member JWT", "API key", "raw postgres", "JWT ÷ raw", "key ÷ raw"]))
@@ -85,6 +100,8 @@ struct BenchReadCommand: AsyncParsableCommand {
             let jwt = Bench.percentile(rounds.map { $0.jwt.requestsPerSecond / $0.raw.tps }, 50)
             let key = Bench.percentile(rounds.map { $0.key.requestsPerSecond / $0.raw.tps }, 50)
             print(Bench.row(["median ratio", "-", "-", "-", String(format: "%.3f", jwt), String(format: "%.3f", key)]))
+            print("at about half the peak (\(String(format: "%.0f of %.0f", half.result.requestsPerSecond, half.peak)) requests/s, JWT): "
+                + "p50 \(half.result.p50), p99 \(half.result.p99)")
             print("(ratio: the platform's throughput as a share of raw PostgreSQL's; each HTTP read is one prepared statement, the record, once the caller's access is cached)")
         }
     }
@@ -131,7 +148,7 @@ struct BenchReadCommand: AsyncParsableCommand {
         return ids
     }
 
-    static func wrkScript(ids: [UUID], credential: (name: String, value: String), workspace: UUID) throws -> URL {
+    static func wrkScript(ids: [UUID], credential: (name: String, value: String), workspace: UUID, pauseMs: Int? = nil) throws -> URL {
         let list = ids.map { "\"\($0.uuidString.lowercased())\"" }.joined(separator: ",")
         let lua = """
             local ids = {\(list)}
@@ -140,7 +157,7 @@ struct BenchReadCommand: AsyncParsableCommand {
             request = function()
               return wrk.format("GET", "/api/v1/records/" .. ids[math.random(#ids)])
             end
-            """
+            """ + (pauseMs.map { "\ndelay = function() return \($0) end" } ?? "")
         let file = FileManager.default.temporaryDirectory.appending(path: "bench-read-\(UUID().uuidString).lua")
         try lua.write(to: file, atomically: true, encoding: .utf8)
         return file
