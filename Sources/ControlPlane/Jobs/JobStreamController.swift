@@ -25,7 +25,12 @@ struct JobStreamController: Sendable {
         let body = ResponseBody { writer in
             // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
             try await withGracefulShutdownHandler {
-                try await pump(jobID, after: lastEventID, into: &writer, logger: logger)
+                do {
+                    try await pump(jobID, after: lastEventID, into: &writer, logger: logger)
+                } catch {
+                    logger.error("job stream ended by an error", metadata: ["job_id": "\(jobID)", "error": "\(String(reflecting: error))"])
+                    throw error
+                }
             } onGracefulShutdown: { [hub] in
                 Task { await hub.post(JobQueue.notificationKey(for: jobID)) }
             }
@@ -40,9 +45,13 @@ struct JobStreamController: Sendable {
         var cursor = cursor
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let seen = await hub.generation(of: key)
-            let events = try await queue.events(of: jobID, after: cursor, logger: logger)
-            // A client reconnecting after the terminal event has nothing left to wait for.
-            if events.isEmpty, try await queue.snapshot(of: jobID, logger: logger)?.status.isTerminal ?? true { return }
+            var events = try await queue.events(of: jobID, after: cursor, logger: logger)
+            if events.isEmpty, try await queue.snapshot(of: jobID, logger: logger)?.status.isTerminal ?? true {
+                // The job may have ended between the two reads, and its terminal event (written
+                // with the status) is then new; if not, the client already has it.
+                events = try await queue.events(of: jobID, after: cursor, logger: logger)
+                if events.isEmpty { return }
+            }
             for event in events {
                 let result = event.status == .completed ? try await queue.snapshot(of: jobID, logger: logger)?.result : nil
                 let payload = try Self.json(JobEventPayload(jobID: jobID, event: event, result: result))
