@@ -13,6 +13,6 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks against a real PostgreSQL, each printed beside a raw-PostgreSQL baseline.",
         subcommands: [
-            BenchProvisionCommand.self, BenchMigrateCommand.self, BenchReadCommand.self, BenchAuthCommand.self, BenchTenantCommand.self, BenchChannelsCommand.self, BenchVisibilityCommand.self, BenchAnalyzeCommand.self,
+            BenchProvisionCommand.self, BenchMigrateCommand.self, BenchMemoryCommand.self, BenchReadCommand.self, BenchAuthCommand.self, BenchTenantCommand.self, BenchChannelsCommand.self, BenchVisibilityCommand.self, BenchAnalyzeCommand.self,
         ])
 }
