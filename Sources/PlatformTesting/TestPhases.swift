@@ -5,7 +5,7 @@ import Testing
 /// Where each running test's platform is: making its database, starting, running the test,
 /// stopping, dropping the database. A phase that lasts over ninety seconds prints every test's
 /// phase once, so a run that stalls says which tests stalled and where.
-public enum TestPhases {
+enum TestPhases {
     struct Entry {
         let test: String
         var phase: String
@@ -29,7 +29,7 @@ public enum TestPhases {
         }
     }
 
-    /// Starts tracking a test's platform; `phase` moves it, `end` forgets it.
+    /// Starts tracking a test's platform; `move` moves it on, `end` forgets it.
     static func begin(_ phase: String) -> UUID {
         _ = watchdog
         let id = UUID()

@@ -30,8 +30,7 @@ final class EventLoopExecutor: TaskExecutor {
 
 extension PostgresConnection {
     /// Runs `body`, which sends one statement on this connection first thing, on the connection's
-    /// event loop.
-    /// PostgresNIO never answers a statement written to a connection that has closed (the write
+    /// event loop. PostgresNIO never answers a statement written to a connection that has closed (the write
     /// fails unseen and the answer's promise is dropped), and a pool that stops closes its leased
     /// connections too. A connection closes on its event loop, so there the check below and
     /// PostgresNIO's write happen in one turn of the loop: a statement is either refused here or
