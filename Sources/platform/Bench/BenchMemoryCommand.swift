@@ -66,14 +66,14 @@ struct BenchMemoryCommand: AsyncParsableCommand {
                     }
                     samples.append((name, sample))
                 }
-                print(Bench.row(["", "tenants/s", "process RSS", "backends", "backend private", "schemas held", "statements held"]))
+                print(Bench.row(["", "tenants/s", "process RSS", "backends", "their memory", "schemas", "statements"]))
                 for (name, sample) in samples {
                     print(Bench.row([
                         name, String(format: "%.0f", Double(tenants) / sample.seconds), "\(sample.processKiB / 1024) MiB", "\(sample.backends)",
                         "\(sample.backendsKiB / 1024) MiB", "\(sample.stats.schemas)", "\(sample.stats.statements)",
                     ]))
                 }
-                print("(process RSS is this whole process, after both pools were used in turn; backend private memory is the tenant backends' own, summed from smaps_rollup)")
+                print("(process RSS: this whole process, after both pools were used in turn; their memory: the open tenant backends' private memory, from smaps_rollup; schemas and statements: what the pool's open connections hold)")
             }
         }
     }
