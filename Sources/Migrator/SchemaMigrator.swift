@@ -38,7 +38,7 @@ struct SchemaMigrator: Sendable {
             if try await !isBootstrapped(target.schema, on: connection) {
                 try await retrying(also: Self.createdConcurrently) { try await bootstrap(target, on: connection) }
             }
-            var applied = try await appliedChecksums(target.schema, on: connection)
+            var applied = try await appliedChecksums(target.schema, on: connection, bootstrapped: true)
             try verify(migrations, against: applied, schema: target.schema)
             var done: [Migration] = []
             if target.isTenant, applied.isEmpty, let baseline = Baseline(migrations) {
@@ -135,8 +135,9 @@ struct SchemaMigrator: Sendable {
             Bool.self, "SELECT to_regclass(\(schema.quoted + ".schema_migrations")) IS NOT NULL", logger: logger) ?? false
     }
 
-    private func appliedChecksums(_ schema: SchemaName, on connection: PostgresConnection) async throws -> [Int: String] {
-        guard try await isBootstrapped(schema, on: connection) else { return [:] }
+    /// `bootstrapped`: the caller knows the bookkeeping table exists.
+    private func appliedChecksums(_ schema: SchemaName, on connection: PostgresConnection, bootstrapped: Bool = false) async throws -> [Int: String] {
+        if !bootstrapped, try await !isBootstrapped(schema, on: connection) { return [:] }
         var applied: [Int: String] = [:]
         for row in try await connection.run("SELECT version, checksum FROM \(schema.table("schema_migrations"))", logger: logger) {
             let (version, checksum) = try row.decode((Int, String).self)
@@ -155,10 +156,19 @@ struct SchemaMigrator: Sendable {
 
     private func applyInTransaction(_ migration: Migration, to target: Target, on connection: PostgresConnection) async throws -> Bool {
         try await connection.transaction(logger: logger) { connection in
-            try await connection.execute("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
-            try await lock(target.schema, on: connection, transactionScoped: true)
-            if try await isApplied(migration, in: target.schema, on: connection) { return false }
-            try await connection.execute("SELECT set_config('search_path', \(target.schema.quoted), true)", logger: logger)
+            try await lockWithTimeout(target.schema, on: connection)
+            // Read after the lock (a statement's snapshot is taken when it starts), with the
+            // search_path the file runs under set in the same round trip.
+            let row = try await connection.run("""
+                SELECT set_config('search_path', \(target.schema.quoted), true),
+                       (SELECT checksum FROM \(target.schema.table("schema_migrations")) WHERE version = \(migration.version))
+                """, logger: logger).first
+            if let checksum = try row?.decode((String, String?).self).1 {
+                guard checksum == migration.checksum else {
+                    throw MigrationError.checksumMismatch(schema: target.schema.name, file: migration.fileName)
+                }
+                return false
+            }
             let clock = ContinuousClock.now
             for statement in migration.statements {
                 try Task.checkCancellation()
@@ -173,8 +183,7 @@ struct SchemaMigrator: Sendable {
     /// whole baseline's time is recorded on its last file.
     private func applyBaseline(_ baseline: Baseline, to target: Target, on connection: PostgresConnection) async throws -> Bool {
         try await connection.transaction(logger: logger) { connection in
-            try await connection.execute("SELECT set_config('lock_timeout', \(lockTimeout), true)", logger: logger)
-            try await lock(target.schema, on: connection, transactionScoped: true)
+            try await lockWithTimeout(target.schema, on: connection)
             let untouched = try await connection.value(
                 Bool.self, "SELECT NOT EXISTS (SELECT FROM \(target.schema.table("schema_migrations")))", logger: logger)
             guard untouched == true else { return false }
@@ -230,25 +239,29 @@ struct SchemaMigrator: Sendable {
         try await record([migration], in: target, durationMs: { _ in durationMs }, on: connection)
     }
 
+    /// Records the files and, in the same statement, the owner's version.
     private func record(
         _ migrations: [Migration], in target: Target, durationMs: (Migration) -> Int, on connection: PostgresConnection
     ) async throws {
-        try await connection.execute("""
+        guard let version = migrations.last?.version else { return }
+        let recorded: SQLFragment = """
             INSERT INTO \(target.schema.table("schema_migrations")) (version, name, checksum, duration_ms)
             SELECT * FROM unnest(\(migrations.map(\.version)), \(migrations.map(\.name)), \(migrations.map(\.checksum)), \(migrations.map(durationMs)))
-            """, logger: logger)
-        guard let migration = migrations.last else { return }
+            """
         switch target.owner {
-        case .control: break
+        case .control:
+            try await connection.execute(try "\(recorded)", logger: logger)
         case .workspace(let workspaceID):
-            try await connection.execute("""
+            try await connection.execute(try """
+                WITH recorded AS (\(recorded))
                 UPDATE control.workspaces
-                SET schema_version = GREATEST(schema_version, \(migration.version)), last_migration_error = NULL, updated_at = now()
+                SET schema_version = GREATEST(schema_version, \(version)), last_migration_error = NULL, updated_at = now()
                 WHERE id = \(workspaceID)
                 """, logger: logger)
         case .warm(let id):
-            try await connection.execute("""
-                UPDATE control.warm_schemas SET version = GREATEST(version, \(migration.version)) WHERE id = \(id)
+            try await connection.execute(try """
+                WITH recorded AS (\(recorded))
+                UPDATE control.warm_schemas SET version = GREATEST(version, \(version)) WHERE id = \(id)
                 """, logger: logger)
         }
     }
@@ -263,6 +276,15 @@ struct SchemaMigrator: Sendable {
         } else {
             try await connection.execute("SELECT pg_advisory_lock(hashtextextended(\(key), 0))", logger: logger)
         }
+    }
+
+    /// The schema's transaction-scoped lock, waiting at most `lockTimeout`, which the inner query
+    /// sets first (a subquery with a volatile function is not flattened into its outer query).
+    private func lockWithTimeout(_ schema: SchemaName, on connection: PostgresConnection) async throws {
+        try await connection.execute("""
+            SELECT pg_advisory_xact_lock(hashtextextended(\(Self.lockKey(schema)), 0))
+            FROM (SELECT set_config('lock_timeout', \(lockTimeout), true)) AS timeout
+            """, logger: logger)
     }
 
     static func lockKey(_ schema: SchemaName) -> String { "platform.migrate." + schema.name }
