@@ -35,16 +35,8 @@ struct BenchMemoryCommand: AsyncParsableCommand {
             config.database = url
             let tenantURL = config.tenantDatabase
             try await PlatformServer.withClient(url, maximumConnections: 6, logger: quiet) { control in
-                let ids = (0..<tenants).map { _ in UUID() }
-                try await control.execute("""
-                    INSERT INTO control.workspaces (id, name, slug, status, schema_name)
-                    SELECT id, 'bench', id::text, 'active', schema_name
-                    FROM unnest(\(ids)::uuid[], \(ids.map { SchemaName.tenant($0).name })::text[]) AS t(id, schema_name)
-                    """, logger: quiet)
-                let clock = ContinuousClock.now
-                let setup = try await Migrator(client: control, logger: quiet).migrateTenants(concurrency: 4)
-                guard setup.failures.isEmpty else { throw BenchError("setup failed: \(setup.failures.first!.error)") }
-                print("bench memory: \(tenants) tenant schemas made in \(String(format: "%.0f", (ContinuousClock.now - clock).inSeconds)) s; \(connections) tenant connections")
+                let (ids, setup) = try await Bench.makeTenants(tenants, concurrency: 4, on: control, logger: quiet)
+                print("bench memory: \(tenants) tenant schemas made in \(String(format: "%.0f", setup.duration.inSeconds)) s; \(connections) tenant connections")
 
                 var samples: [(String, Sample)] = []
                 for (name, recycling) in [

@@ -29,14 +29,7 @@ struct BenchMigrateCommand: AsyncParsableCommand {
         let tenants = self.tenants, concurrency = self.concurrency
         try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
             try await PlatformServer.withClient(url, maximumConnections: concurrency + 2, logger: quiet) { client in
-                let ids = (0..<tenants).map { _ in UUID() }
-                try await client.query("""
-                    INSERT INTO control.workspaces (id, name, slug, status, schema_name)
-                    SELECT id, 'bench', id::text, 'active', schema_name
-                    FROM unnest(\(ids)::uuid[], \(ids.map { SchemaName.tenant($0).name })::text[]) AS t(id, schema_name)
-                    """, logger: quiet)
-                let setup = try await Migrator(client: client, logger: quiet).migrateTenants(concurrency: concurrency)
-                guard setup.failures.isEmpty else { throw BenchError("setup failed: \(setup.failures.first!.error)") }
+                let (ids, setup) = try await Bench.makeTenants(tenants, concurrency: concurrency, on: client, logger: quiet)
 
                 // Raw first, on its own column, so both runs find the same table shapes.
                 let rawStatements = Self.newMigration(column: "raw_note").statements

@@ -153,6 +153,21 @@ enum Bench {
 }
 
 extension Bench {
+    /// `count` active workspaces, their schemas made by the migrator's fan-out.
+    static func makeTenants(
+        _ count: Int, concurrency: Int, on client: PostgresClient, logger: Logger
+    ) async throws -> (ids: [UUID], setup: FanOutReport) {
+        let ids = (0..<count).map { _ in UUID() }
+        try await client.execute("""
+            INSERT INTO control.workspaces (id, name, slug, status, schema_name)
+            SELECT id, 'bench', id::text, 'active', schema_name
+            FROM unnest(\(ids)::uuid[], \(ids.map { SchemaName.tenant($0).name })::text[]) AS t(id, schema_name)
+            """, logger: logger)
+        let setup = try await Migrator(client: client, logger: logger).migrateTenants(concurrency: concurrency)
+        guard setup.failures.isEmpty else { throw BenchError("setup failed: \(setup.failures.first!.error)") }
+        return (ids, setup)
+    }
+
     static func which(_ tool: String) -> String? {
         (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
             .map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
