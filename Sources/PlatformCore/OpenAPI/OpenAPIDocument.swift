@@ -6,7 +6,9 @@ import HTTPTypes
 /// may answer. `docs/openapi.json` is the committed copy; a test fails when they differ.
 public enum OpenAPIDocument {
     public static func build(_ operations: [APIOperation], title: String = "Platform API", version: String = "1.0.0") throws -> JSONValue {
-        try memo.value([DescribedOperations.key(operations), title, version]) { try make(operations, title: title, version: version) }
+        // Beyond the schemas, an operation's entry shows its summary, status and errors.
+        let key = operations.map { "\($0.method) \($0.path) \($0.access) \($0.status.code) \($0.summary) \($0.errors)" } + [title, version]
+        return try memo.value(key) { try make(operations, title: title, version: version) }
     }
 
     private static let memo = Memo<[String], JSONValue>()
