@@ -77,10 +77,13 @@ struct BenchReadCommand: AsyncParsableCommand {
                     let pause = max(1, Int((1000 * Double(connections) / peak).rounded()))
                     let paced = try Self.wrkScript(ids: ids, credential: ("Authorization", "Bearer \(token)"), workspace: workspace, pauseMs: pause)
                     let half = try Bench.runWrk(url: target, script: paced, connections: connections, threads: threads, seconds: duration)
-                    return (rounds, HalfPeak(peak: peak, result: half))
+                    let http = try ReadFloors.http(port: port, connections: connections, threads: threads, seconds: duration)
+                    return (rounds, HalfPeak(peak: peak, result: half), http)
                 }
             }
-            let (rounds, half) = measured
+            let (rounds, half, http) = measured
+            let floors = ReadFloors(
+                http: http, driver: try await ReadFloors.driver(url: url, connections: connections, seconds: duration, logger: quiet))
 
             print("bench read: GET /api/v1/records/{id} over HTTP vs pgbench -S -M prepared, \(connections) connections, \(duration) s each, \(count) rounds")
             print(Bench.row(["", "member JWT", "API key", "raw postgres", "JWT ÷ raw", "key ÷ raw"]))
@@ -102,6 +105,10 @@ struct BenchReadCommand: AsyncParsableCommand {
             print(Bench.row(["median ratio", "-", "-", "-", String(format: "%.3f", jwt), String(format: "%.3f", key)]))
             print("at about half the peak (\(String(format: "%.0f of %.0f", half.result.requestsPerSecond, half.peak)) requests/s, JWT): "
                 + "p50 \(half.result.p50), p99 \(half.result.p99)")
+            let raw = Bench.percentile(rounds.map(\.raw.tps), 50)
+            print("floors, same run: GET /health over HTTP \(String(format: "%.0f", floors.http)) requests/s (\(String(format: "%.3f", floors.http / raw)) of raw); "
+                + "pgbench's SELECT through PostgresNIO alone \(String(format: "%.0f", floors.driver))/s (\(String(format: "%.3f", floors.driver / raw)))")
+            print("a read paying both floors and nothing else: about \(String(format: "%.0f", floors.bound)) requests/s (\(String(format: "%.3f", floors.bound / raw)) of raw)")
             print("(ratio: the platform's throughput as a share of raw PostgreSQL's; each HTTP read is one prepared statement, the record, once the caller's access is cached)")
         }
     }
