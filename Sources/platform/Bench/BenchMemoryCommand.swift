@@ -30,13 +30,12 @@ struct BenchMemoryCommand: AsyncParsableCommand {
         let quiet = Runtime.makeLogger(level: .error)
         let base = try await Runtime.config(logger: logger)
         let tenants = self.tenants, connections = self.connections
-        try await Bench.withScratchDatabase(base.database, logger: quiet) { url in
+        try await Bench.withTenants(tenants, concurrency: 4, server: base.database, logger: quiet) { url, ids, setup in
             var config = base
             config.database = url
             let tenantURL = config.tenantDatabase
             try await PlatformServer.withClient(url, maximumConnections: 6, logger: quiet) { control in
-                let (ids, setup) = try await Bench.makeTenants(tenants, concurrency: 4, on: control, logger: quiet)
-                print("bench memory: \(tenants) tenant schemas made in \(String(format: "%.0f", setup.duration.inSeconds)) s; \(connections) tenant connections")
+                print("bench memory: \(tenants) tenants (\(setup)); \(connections) tenant connections")
 
                 var samples: [(String, Sample)] = []
                 for (name, recycling) in [
