@@ -85,13 +85,23 @@ enum Bench {
         return 0
     }
 
-    /// The baseline: for one schema, a new connection, `BEGIN`, the search_path, the statements, `COMMIT`.
     /// The raw baseline's pool: `connections` persistent connections, all opened before anything
-    /// is timed, as the platform's pool keeps its own open.
+    /// is timed, as the platform's pool keeps its own open. It waits first until no other backend in
+    /// the database is busy: a statement a stopped platform had sent (a warm schema's baseline) runs
+    /// on to its end after its client has gone, and would share the machine with the baseline.
     static func withRawPool<T: Sendable>(
         _ url: DatabaseURL, connections: Int, logger: Logger, _ body: @Sendable (PostgresClient) async throws -> T
     ) async throws -> T {
-        try await PlatformServer.withClient(url, maximumConnections: connections, logger: logger) { pool in
+        let deadline = ContinuousClock.now + .seconds(120)
+        while try await count("SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'",
+                              on: url, logger: logger) > 0 {
+            guard ContinuousClock.now < deadline else {
+                progress("backends are still busy in \(url.database) after two minutes; the baseline runs beside them")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await PlatformServer.withClient(url, maximumConnections: connections, logger: logger) { pool in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<connections { group.addTask { try await pool.query("SELECT pg_sleep(0.05)", logger: logger) } }
                 try await group.waitForAll()
