@@ -119,8 +119,8 @@ struct SchemaMigrator: Sendable {
             guard target.isTenant else { return }
             let role = TenantPools.role
             // Named grants only: `… ON ALL TABLES IN SCHEMA` reads all of pg_class to find the
-            // schema's tables (no index leads with the namespace), over a second per schema once a
-            // server holds 5,000 tenants. The bookkeeping table is the only one here yet, and the
+            // schema's tables (no index leads with the namespace): a second per schema once a
+            // database holds 8,000 tenants. The bookkeeping table is the only one here yet, and the
             // default privileges cover every table the migrations make.
             for statement in [
                 "GRANT USAGE ON SCHEMA \(schema.quoted) TO \(role)",

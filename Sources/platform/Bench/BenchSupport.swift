@@ -166,8 +166,9 @@ extension Bench {
     /// A scratch database holding `count` active workspaces with their schemas at the current
     /// version. The schemas are made once per server, count and catalogue, by the migrator's fan-out,
     /// in a database kept as a template (`bench_tenants_…`); each run copies it (`CREATE DATABASE …
-    /// TEMPLATE`, a file copy: a minute for 10,000 schemas where making them takes half an hour).
-    /// `setup` says which happened. Drop the template to make the schemas again.
+    /// TEMPLATE`, a file copy, which beats making the schemas again but is no quick thing either:
+    /// 10,000 schemas are 22 GB in about 2.6 million files). `setup` says which happened. Drop the
+    /// template to make the schemas again.
     static func withTenants<T: Sendable>(
         _ count: Int, concurrency: Int, server: DatabaseURL, logger: Logger,
         _ body: @Sendable (_ url: DatabaseURL, _ ids: [UUID], _ setup: String) async throws -> T
