@@ -44,8 +44,7 @@ struct ReadFloors: Sendable {
                 }
                 return try await group.reduce(0, +)
             }
-            let elapsed = ContinuousClock.now - started
-            return Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            return Double(done) / (ContinuousClock.now - started).inSeconds
         }
     }
 
