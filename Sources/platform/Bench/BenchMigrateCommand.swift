@@ -22,12 +22,40 @@ struct BenchMigrateCommand: AsyncParsableCommand {
             """)
     }
 
+    static let columns = ["raw_note", "bench_note"]
+
+    /// Takes both runs' columns (and their indexes) out of every tenant that has them, with the new
+    /// migration's row, and sets the workspaces back to the catalogue's version.
+    static func undo(_ url: DatabaseURL, concurrency: Int, logger: Logger) async throws {
+        try await PlatformServer.withClient(url, maximumConnections: concurrency, logger: logger) { pool in
+            let schemas = try await pool.run("""
+                SELECT DISTINCT w.id FROM pg_attribute a
+                JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                JOIN control.workspaces w ON w.schema_name = n.nspname
+                WHERE c.relname = 'records' AND a.attname = ANY(\(columns)) AND NOT a.attisdropped
+                """, logger: logger).map { SchemaName.tenant(try $0.decode(UUID.self)) }
+            guard !schemas.isEmpty else { return }
+            Bench.progress("bench migrate: taking the benchmark's columns out of \(schemas.count) tenants")
+            let drops = columns.map { "DROP COLUMN IF EXISTS \($0)" }.joined(separator: ", ")
+            _ = try await Bench.timeEach(schemas, concurrency: concurrency) { schema in
+                try await Bench.rawApply(["ALTER TABLE records \(drops)", "DELETE FROM schema_migrations WHERE version = 9000"],
+                                         schema: schema, createSchema: false, on: pool, logger: logger)
+            }
+            try await pool.execute("""
+                UPDATE control.workspaces SET schema_version = \(MigrationCatalog.embedded.latestTenantVersion)
+                WHERE schema_version > \(MigrationCatalog.embedded.latestTenantVersion)
+                """, logger: logger)
+        }
+    }
+
     func run() async throws {
         let logger = Runtime.makeLogger()
         let quiet = Runtime.makeLogger(level: .error)
         let base = try await Runtime.config(logger: logger)
         let tenants = self.tenants, concurrency = self.concurrency
-        try await Bench.withTenants(tenants, concurrency: concurrency, server: base.database, logger: quiet) { url, ids, setup in
+        try await Bench.withTenants(tenants, concurrency: concurrency, server: base.database, logger: quiet, undo: { url, _ in
+            try await Self.undo(url, concurrency: concurrency, logger: quiet)
+        }) { url, ids, setup in
             try await PlatformServer.withClient(url, maximumConnections: concurrency + 2, logger: quiet) { client in
 
                 // Raw first, on its own column, so both runs find the same table shapes.

@@ -158,51 +158,47 @@ enum Bench {
 
     static func row(_ columns: [String]) -> String {
         let widths = [34, 20, 20, 16]
-        return columns.enumerated().map { $1.padding(toLength: $0 < widths.count ? widths[$0] : 12, withPad: " ", startingAt: 0) }.joined()
+        return columns.enumerated().map { $1.padding(toLength: $0 < widths.count ? widths[$0] : 14, withPad: " ", startingAt: 0) }.joined()
     }
 }
 
 extension Bench {
-    /// A scratch database holding `count` active workspaces with their schemas at the current
-    /// version. The schemas are made once per server, count and catalogue, by the migrator's fan-out,
-    /// in a database kept as a template (`bench_tenants_…`); each run copies it (`CREATE DATABASE …
-    /// TEMPLATE`, a file copy, which beats making the schemas again but is no quick thing either:
-    /// 10,000 schemas are 22 GB in about 2.6 million files). `setup` says which happened. Drop the
-    /// template to make the schemas again.
+    /// A database holding `count` active workspaces with their schemas at the current version, made
+    /// once per server, count and catalogue by the migrator's fan-out and kept (`bench_tenants_…`);
+    /// `setup` says whether this run made it. Benchmarks run in it directly: copying it is no cheaper
+    /// than making it again (10,000 schemas are 22 GB in about 2.6 million files). So a benchmark that
+    /// writes passes `undo`, which puts the tenants back as they were; it also runs before `body`, in
+    /// case an earlier run was killed midway. Drop the database to make the schemas again.
     static func withTenants<T: Sendable>(
         _ count: Int, concurrency: Int, server: DatabaseURL, logger: Logger,
+        undo: (@Sendable (_ url: DatabaseURL, _ ids: [UUID]) async throws -> Void)? = nil,
         _ body: @Sendable (_ url: DatabaseURL, _ ids: [UUID], _ setup: String) async throws -> T
     ) async throws -> T {
         let catalog = MigrationCatalog.embedded
-        let template = "bench_tenants_\(count)_c\(catalog.latestControlVersion)_t\(catalog.latestTenantVersion)"
+        let kept = "bench_tenants_\(count)_c\(catalog.latestControlVersion)_t\(catalog.latestTenantVersion)"
         let admin = server.with(database: "postgres")
-        var made: String?
-        if try await Self.count("SELECT count(*)::int FROM pg_database WHERE datname = '\(template)'", on: admin, logger: logger) == 0 {
-            // Made under another name and renamed when complete, so a run killed midway leaves no template.
+        var setup = "\(count) schemas kept in \(kept)"
+        if try await Self.count("SELECT count(*)::int FROM pg_database WHERE datname = '\(kept)'", on: admin, logger: logger) == 0 {
+            // Made under another name and renamed when complete, so a run killed midway keeps nothing.
             let (name, seconds) = try await withScratchDatabase(server, keep: true, logger: logger) { url in
                 try await PlatformServer.withClient(url, maximumConnections: concurrency + 2, logger: logger) { client in
                     (url.database, try await makeTenants(count, concurrency: concurrency, on: client, logger: logger).setup.duration.inSeconds)
                 }
             }
-            try await execute("ALTER DATABASE \(name) RENAME TO \(template)", on: admin, logger: logger)
-            made = "\(count) schemas made in \(String(format: "%.0f", seconds)) s and kept as the template \(template)"
+            try await execute("ALTER DATABASE \(name) RENAME TO \(kept)", on: admin, logger: logger)
+            setup = "\(count) schemas made in \(String(format: "%.0f", seconds)) s and kept in \(kept)"
         }
-        let name = "bench_\(Int(Date().timeIntervalSince1970))_\(UInt16.random(in: 0...UInt16.max))"
-        let started = ContinuousClock.now
-        try await execute("CREATE DATABASE \(name) TEMPLATE \(template) STRATEGY FILE_COPY", on: admin, logger: logger)
-        let copied = (ContinuousClock.now - started).inSeconds
-        let url = server.with(database: name)
+        let url = server.with(database: kept)
+        let ids = try await PlatformServer.withClient(url, maximumConnections: 1, logger: logger) { client in
+            try await client.run("SELECT id FROM control.workspaces ORDER BY id", logger: logger).map { try $0.decode(UUID.self) }
+        }
+        try await undo?(url, ids)
         do {
-            let ids = try await PlatformServer.withClient(url, maximumConnections: 1, logger: logger) { client in
-                try await client.run("SELECT id FROM control.workspaces ORDER BY id", logger: logger).map { try $0.decode(UUID.self) }
-            }
-            let setup = made.map { "\($0), copied in \(String(format: "%.0f", copied)) s" }
-                ?? "\(count) schemas copied from the template \(template) in \(String(format: "%.0f", copied)) s"
             let result = try await body(url, ids, setup)
-            try await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin, logger: logger)
+            try await undo?(url, ids)
             return result
         } catch {
-            try? await execute("DROP DATABASE \(name) WITH (FORCE)", on: admin, logger: logger)
+            try? await undo?(url, ids)
             throw error
         }
     }
