@@ -54,7 +54,7 @@ public struct ControlPlane: Sendable {
         migrator: any TenantMigrating, hub: NotificationHub, membershipFaults: MembershipFaults = MembershipFaults(),
         maintenance: [any TenantMaintenance] = [], tenantJobs: [any TenantJob] = [], logger: Logger
     ) async throws {
-        let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
+        let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime, grace: config.refreshGrace)
         let queue = JobQueue(client: client, lease: config.jobLease)
         let members = WorkspaceMembers(client: client, tenants: tenants, faults: membershipFaults)
         let catalog = BillingCatalog(client: client, members: members)
@@ -165,7 +165,7 @@ public struct ControlPlane: Sendable {
         migrator: any TenantMigrating, hub: NotificationHub, maintenance: [any TenantMaintenance] = [], tenantJobs: [any TenantJob] = [],
         logger: Logger
     ) throws -> [any Service] {
-        let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime)
+        let sessions = SessionStore(client: client, tokens: tokens, refreshLifetime: config.refreshTokenLifetime, grace: config.refreshGrace)
         let members = WorkspaceMembers(client: client, tenants: tenants)
         let provisioner = Provisioner(
             client: client, migrator: migrator, members: members, sessions: sessions, trial: config.trial,

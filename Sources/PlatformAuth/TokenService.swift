@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 import Synchronization
@@ -6,10 +7,13 @@ import Synchronization
 public struct TokenService: Sendable {
     private let keys: JWTKeyCollection
     private let verified = VerifiedTokens()
+    private let successorKey: SymmetricKey
     public let accessTokenLifetime: Duration
 
     public init(secret: String, accessTokenLifetime: Duration) async {
         self.keys = await JWTKeyCollection().add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        self.successorKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)), info: Data("platform refresh successor".utf8), outputByteCount: 32)
         self.accessTokenLifetime = accessTokenLifetime
     }
 
@@ -39,6 +43,13 @@ public struct TokenService: Sendable {
     /// A new opaque refresh token (256 random bits).
     public static func newRefreshToken() -> String {
         "rt_" + Digest.base64URL(Digest.randomBytes(32))
+    }
+
+    /// The refresh token that replaces `refreshToken` when it is spent: an HMAC of it under a key
+    /// derived from the secret, so a retry of the same refresh can be given the same successor
+    /// again without the successor ever being stored (only its SHA-256 is).
+    public func successor(of refreshToken: String) -> String {
+        "rt_" + Digest.base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array(refreshToken.utf8), using: successorKey)))
     }
 }
 

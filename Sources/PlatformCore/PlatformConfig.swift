@@ -22,6 +22,9 @@ public struct PlatformConfig: Sendable {
     public var sseHeartbeat: Duration
     public var accessTokenLifetime: Duration
     public var refreshTokenLifetime: Duration
+    /// How long a spent refresh token still gets the same successor, so two tabs refreshing at once
+    /// both stay signed in (default 10 s); presented later, it revokes its family.
+    public var refreshGrace: Duration = .seconds(10)
     public var passwordHashing: PasswordHashingCost
     public var apiKeyRateLimit: RateLimit
     /// `PUBLIC_URL`: where people reach the platform; emailed links start with it.

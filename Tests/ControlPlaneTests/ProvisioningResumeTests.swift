@@ -25,7 +25,7 @@ import Testing
                 let provisioner = Provisioner(
                     client: client, migrator: Migrator(client: client, logger: logger),
                     members: WorkspaceMembers(client: client, tenants: TenantPools([TenantPools.primary: client])),
-                    sessions: SessionStore(client: client, tokens: tokens, refreshLifetime: .seconds(60)), trial: config.trial,
+                    sessions: SessionStore(client: client, tokens: tokens, refreshLifetime: .seconds(60), grace: .seconds(10)), trial: config.trial,
                     billing: ControlPlane.billing(client: client, config: config))
                 let payload = SignupPayload(
                     userID: UUID(), workspaceID: UUID(), email: email, fullName: "Rae", companyName: "Resume Co",

@@ -6,7 +6,8 @@ import Testing
 
 @Suite struct SessionTests {
     @Test func loginRefreshRotationReuseDetectionAndLogout() async throws {
-        try await TestPlatform.run { client, _ in
+        // No grace window: a spent token presented again is reuse at once.
+        try await TestPlatform.run(configure: { $0.refreshGrace = .zero }) { client, _ in
             let account = try await client.signUp("sam")
             let login = try await client.request(.post, "/api/v1/auth/login", json: ["email": .string(account.email.uppercased()), "password": .string(account.password)])
             #expect(login.status == .ok)
@@ -34,6 +35,37 @@ import Testing
             let latest = try #require(signupSession.json["refresh_token"]?.stringValue)
             #expect(try await client.request(.post, "/api/v1/auth/logout", json: ["refresh_token": .string(latest)]).status == .noContent)
             #expect(try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(latest)]).status == .unauthorized)
+        }
+    }
+
+    /// Two tabs refreshing one token at once both get the same successor, every time; the spent
+    /// token presented after the grace window revokes the family.
+    @Test func racingRefreshesShareOneSuccessorThenReuseRevokes() async throws {
+        try await TestPlatform.run(configure: { $0.refreshGrace = .seconds(5) }) { client, _ in
+            let account = try await client.signUp("tab")
+            var token = account.refreshToken
+            var spent: [String] = []
+            for _ in 0..<100 {
+                let body: JSONValue = ["refresh_token": .string(token)]
+                async let first = client.request(.post, "/api/v1/auth/refresh", json: body)
+                async let second = client.request(.post, "/api/v1/auth/refresh", json: body)
+                let (a, b) = try await (first, second)
+                #expect(a.status == .ok && b.status == .ok)
+                let successor = try #require(a.json["refresh_token"]?.stringValue)
+                #expect(b.json["refresh_token"]?.stringValue == successor)
+                #expect(successor != token)
+                spent.append(token)
+                token = successor
+            }
+            #expect(Set(spent).count == 100)
+            let access = try #require(try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(spent[99])]).json["access_token"]?.stringValue)
+            #expect(try await client.request(.get, "/api/v1/auth/me", headers: .bearer(access)).status == .ok)
+
+            try await Task.sleep(for: .seconds(6))
+            let reused = try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(spent[50])])
+            #expect(reused.status == .unauthorized)
+            #expect(reused.errorCode == "invalid_refresh_token")
+            #expect(try await client.request(.post, "/api/v1/auth/refresh", json: ["refresh_token": .string(token)]).status == .unauthorized)
         }
     }
 
