@@ -81,7 +81,7 @@ public struct ControlPlane: Sendable {
         self.mailSender = MailSender(outbox: outbox, transport: try Self.transport(config.mail), hub: hub, pollInterval: config.mail.pollInterval, logger: logger)
         self.auth = AuthController(
             users: users, sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
-            throttle: Throttle(), audit: audit, jobs: jobs,
+            throttle: Throttle(), audit: audit, jobs: jobs, signupResults: Self.signupResults(config),
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
         let templates = MailTemplates(publicURL: config.publicURL)
         let accounts = AccountController(
@@ -182,6 +182,7 @@ public struct ControlPlane: Sendable {
             jobs, mail, MembershipRepair(members: members, logger: logger),
             MaintenanceSchedule(queue: queue, kinds: maintenance.map(\.kind), logger: logger),
             SubscriptionClock(subscriptions: Subscriptions(client: client), queue: queue, logger: logger),
+            ControlSweep(client: client, logger: logger),
         ] + warmSchemas(migrator: migrator, hub: hub, config: config, logger: logger)
     }
 
@@ -198,6 +199,11 @@ public struct ControlPlane: Sendable {
             settings: config.stripe, subscriptions: Subscriptions(client: client),
             invites: StripeInvites(client: client, outbox: outbox, templates: MailTemplates(publicURL: config.publicURL), secret: config.jwtSecret),
             publicURL: config.publicURL)
+    }
+
+    /// Seals the tokens in signup jobs' results.
+    static func signupResults(_ config: PlatformConfig) -> SecretBox {
+        SecretBox(secret: config.jwtSecret, purpose: "signup results")
     }
 
     private static func outbox(client: PostgresClient, config: PlatformConfig) -> Outbox {
@@ -219,7 +225,7 @@ public struct ControlPlane: Sendable {
         maintenance: [any TenantMaintenance], tenantJobs: [any TenantJob], ledger: any CreditLedger, logger: Logger
     ) -> any Service {
         var handlers: [String: any JobHandler] = [
-                SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner)),
+                SignupJob.kind: TypedJobHandler(definition: SignupJob(provisioner: provisioner, box: signupResults(config))),
                 MigrateWorkspaceJob.kind: TypedJobHandler(definition: MigrateWorkspaceJob(migrator: migrator)),
                 ProvisionWorkspaceJob.kind: TypedJobHandler(
                     definition: ProvisionWorkspaceJob(client: provisioner.client, migrator: migrator, members: provisioner.members)),

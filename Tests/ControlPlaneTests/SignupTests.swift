@@ -128,6 +128,25 @@ import Testing
         }
     }
 
+    /// The same key with another body (here another password for the same email) is a 422 that
+    /// names no job: it must not hand out the first signup's job, and through it that person's session.
+    @Test func anIdempotencyKeyWithAnotherBodyIs422AndNamesNoJob() async throws {
+        try await TestPlatform.run(seeded: false, parts: [.controlAPI]) { client, platform in
+            let email = "idem-\(UUID().uuidString.prefix(6))@example.com"
+            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "signup-2"]
+            let first = try await client.request(.post, "/api/v1/auth/signup/async", json: Self.signupBody(email), headers: headers)
+            #expect(first.status == .accepted)
+            var other = try #require(Self.signupBody(email).objectValue)
+            other["password"] = "another password entirely"
+            let second = try await client.request(.post, "/api/v1/auth/signup/async", json: .object(other), headers: headers)
+            #expect(second.status == .unprocessableContent)
+            #expect(second.errorCode == "idempotency_key_reused")
+            #expect(second.json["job_id"] == nil)
+            #expect(!second.text.contains(try #require(first.json["job_id"]?.stringValue)))
+            #expect(try await counts(platform, "SELECT count(*)::int FROM control.jobs") == [1])
+        }
+    }
+
     @Test func badSignupInputIsA4xxAndWritesNothing() async throws {
         try await TestPlatform.run(seeded: false) { client, platform in
             let malformed = try await client.request(.post, "/api/v1/auth/signup", raw: #"{"email": "a@b.co", "#)

@@ -13,6 +13,8 @@ struct AuthController: Sendable {
     let throttle: Throttle
     let audit: AuditLog
     let jobs: JobStreamController
+    /// Seals the session a signup job's result carries (`SignupJob`).
+    let signupResults: SecretBox
     /// A hash of a random password, verified when the email is unknown so both paths cost the same.
     let decoyHash: String
 
@@ -53,11 +55,15 @@ struct AuthController: Sendable {
             try await provisioner.provisionNow(try await payload(for: input.body, logger: context.logger), logger: context.logger)
         }
         routes.open(Self.signupJob) { input, context in
-            try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
+            var job = try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
+            job.result = SignupJob.reveal(job.result, with: signupResults)
+            return job
         }
         routes.open(Self.signupJobStream) { input, context in
             _ = try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
-            return jobs.eventStream(of: input.id("job_id"), input: input, logger: context.logger)
+            return jobs.eventStream(of: input.id("job_id"), input: input, logger: context.logger) { [signupResults] in
+                SignupJob.reveal($0, with: signupResults)
+            }
         }
         routes.open(Self.login) { input, context in try await login(input.body, client: input.client, logger: context.logger) }
         routes.open(Self.refresh) { input, context in

@@ -55,7 +55,7 @@ struct JobSnapshot: APIModel {
     let progress: Int
     let step: String?
     let message: String?
-    let result: JSONValue?
+    var result: JSONValue?
     let errorCode: String?
     let errorMessage: String?
     let createdAt: Date

@@ -19,14 +19,18 @@ struct JobStreamController: Sendable {
         return job
     }
 
-    /// The `text/event-stream` response for a job the caller has been allowed to see.
-    func eventStream(of jobID: UUID, input: Input<NoBody, StreamPosition>, logger: Logger) -> EventStream {
+    /// The `text/event-stream` response for a job the caller has been allowed to see; `reveal`
+    /// turns the stored result into what the caller is sent.
+    func eventStream(
+        of jobID: UUID, input: Input<NoBody, StreamPosition>, logger: Logger,
+        reveal: @escaping @Sendable (JSONValue?) -> JSONValue? = { $0 }
+    ) -> EventStream {
         let lastEventID = input.query.resumeAfter(input.request) ?? 0
         let body = ResponseBody { writer in
             // On shutdown, wake the stream at once so it ends instead of waiting out a heartbeat.
             try await withGracefulShutdownHandler {
                 do {
-                    try await pump(jobID, after: lastEventID, into: &writer, logger: logger)
+                    try await pump(jobID, after: lastEventID, into: &writer, logger: logger, reveal: reveal)
                 } catch {
                     logger.error("job stream ended by an error", metadata: ["job_id": "\(jobID)", "error": "\(String(reflecting: error))"])
                     throw error
@@ -40,7 +44,10 @@ struct JobStreamController: Sendable {
     }
 
     /// Writes events after `cursor` as they are recorded, until the terminal one (or shutdown).
-    private func pump(_ jobID: UUID, after cursor: Int, into writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+    private func pump(
+        _ jobID: UUID, after cursor: Int, into writer: inout any ResponseBodyWriter, logger: Logger,
+        reveal: @Sendable (JSONValue?) -> JSONValue?
+    ) async throws {
         let key = JobQueue.notificationKey(for: jobID)
         var cursor = cursor
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -53,7 +60,7 @@ struct JobStreamController: Sendable {
                 if events.isEmpty { return }
             }
             for event in events {
-                let result = event.status == .completed ? try await queue.snapshot(of: jobID, logger: logger)?.result : nil
+                let result = event.status == .completed ? reveal(try await queue.snapshot(of: jobID, logger: logger)?.result) : nil
                 let payload = try Self.json(JobEventPayload(jobID: jobID, event: event, result: result))
                 try await writer.write(ByteBuffer(string: ServerSentEvent(id: String(event.seq), event: "progress", data: payload).encoded))
                 cursor = event.seq

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PlatformAuth
 import PlatformCore
 import PostgresNIO
 
@@ -145,16 +146,41 @@ struct Provisioner: Sendable {
     static let emailTaken = PermanentJobFailure(code: "email_taken", message: "An account with this email already exists.")
 }
 
-/// The `signup` job: the provisioner, reporting each step as job progress.
+/// The `signup` job: the provisioner, reporting each step as job progress. Its result hands the
+/// owner's first session to whoever holds the job id, so the tokens are stored sealed (AES-GCM
+/// under a key derived from the server's secret), opened only when the job is read within 15
+/// minutes, and erased after that (`ControlSweep`): never at rest in plaintext.
 struct SignupJob: JobDefinition {
     static let kind = "signup"
+    static let sealedField = "sealed_session"
+    static let secretFields = ["access_token", "refresh_token"]
     let provisioner: Provisioner
+    let box: SecretBox
 
-    func run(_ payload: SignupPayload, _ job: JobRun) async throws -> SignupResult {
+    func run(_ payload: SignupPayload, _ job: JobRun) async throws -> JSONValue {
         let result = try await provisioner.provision(payload, logger: job.logger) { step in
             try await job.report(step.progress, step: step.rawValue, message: step.message)
         }
         guard let result else { throw PermanentJobFailure(code: "incomplete", message: "Provisioning stopped early.") }
-        return result
+        return try Self.seal(JSONValue(encoding: result), with: box)
+    }
+
+    /// The result with its tokens moved into one sealed field.
+    static func seal(_ result: JSONValue, with box: SecretBox) throws -> JSONValue {
+        guard var fields = result.objectValue else { return result }
+        let secrets = fields.filter { secretFields.contains($0.key) }
+        secretFields.forEach { fields[$0] = nil }
+        fields[sealedField] = .string(try box.seal(JobStreamController.json(JSONValue.object(secrets))).base64EncodedString())
+        return .object(fields)
+    }
+
+    /// The result as its reader sees it: the tokens back in place while the seal is there and opens.
+    static func reveal(_ result: JSONValue?, with box: SecretBox) -> JSONValue? {
+        guard var fields = result?.objectValue, let sealed = fields.removeValue(forKey: sealedField) else { return result }
+        if let data = sealed.stringValue.flatMap({ Data(base64Encoded: $0) }), let opened = try? box.open(data),
+           let secrets = try? JSONDecoder().decode(JSONValue.self, from: Data(opened.utf8)).objectValue {
+            fields.merge(secrets) { current, _ in current }
+        }
+        return .object(fields)
     }
 }
