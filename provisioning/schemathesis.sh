@@ -21,6 +21,7 @@ provider_port="${PLATFORM_ST_PROVIDER_PORT:-18098}"
 .build/debug/platform visibility fake-provider --port "$provider_port" >.data/schemathesis/provider.log 2>&1 &
 provider=$!
 DATABASE_URL="$server_url" JWT_SECRET="schemathesis-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" LOG_LEVEL=warning \
+    SIGNUPS_PER_CLIENT=1000000 SIGNUPS_PER_MINUTE=1000000 LOGINS_PER_CLIENT=1000000 LOGINS_PER_MINUTE=1000000 \
     OPENAI_API_KEY=fake OPENAI_BASE_URL="http://127.0.0.1:$provider_port/v1" VISIBILITY_PROVIDERS=openai INITIAL_CREDITS=100000 \
     .build/debug/platform serve --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
 server=$!

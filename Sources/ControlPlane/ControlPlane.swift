@@ -66,7 +66,7 @@ public struct ControlPlane: Sendable {
         let users = UserRepository(client: client)
         let audit = AuditLog(client: client)
         let oneTimeTokens = OneTimeTokens(client: client)
-        let secrets = Throttle(limit: 10)
+        let secrets = Throttle(client: client)
         let storage = LocalFileStorage(root: config.filesDirectory)
         let signer = URLSigner(secret: config.jwtSecret)
         self.queue = queue
@@ -81,7 +81,7 @@ public struct ControlPlane: Sendable {
         self.mailSender = MailSender(outbox: outbox, transport: try Self.transport(config.mail), hub: hub, pollInterval: config.mail.pollInterval, logger: logger)
         self.auth = AuthController(
             users: users, sessions: sessions, hasher: hasher, queue: queue, provisioner: provisioner,
-            throttle: Throttle(), audit: audit, jobs: jobs, signupResults: Self.signupResults(config),
+            throttle: secrets, limits: config.throttles, audit: audit, jobs: jobs, signupResults: Self.signupResults(config),
             decoyHash: try await hasher.hash(Digest.base64URL(Digest.randomBytes(16))))
         let templates = MailTemplates(publicURL: config.publicURL)
         let accounts = AccountController(

@@ -22,6 +22,11 @@ public struct PlatformConfig: Sendable {
     public var sseHeartbeat: Duration
     public var accessTokenLifetime: Duration
     public var refreshTokenLifetime: Duration
+    /// Login and signup budgets per client address and overall (`ThrottleLimits`).
+    public var throttles = ThrottleLimits()
+    /// `TRUSTED_PROXIES`: addresses of the reverse proxies in front of the platform, whose
+    /// `X-Forwarded-For` names the client (comma-separated; unset, the peer is the client).
+    public var trustedProxies: Set<String> = []
     /// How long a spent refresh token still gets the same successor, so two tabs refreshing at once
     /// both stay signed in (default 10 s); presented later, it revokes its family.
     public var refreshGrace: Duration = .seconds(10)
@@ -107,7 +112,7 @@ public struct PlatformConfig: Sendable {
     /// Where uploaded files (avatars) are kept.
     public var filesDirectory: URL { dataDirectory.appending(path: "files") }
 
-    /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
+    /// Reads `DATABASE_URL`, `TENANT_DATABASE_URL`, `JWT_SECRET`, `TRUSTED_PROXIES`, the budgets (`ThrottleLimits`), `PORT`, `HOST`, `WORKER_CONCURRENCY`, `DATABASE_MAX_CONNECTIONS`,
     /// `PUBLIC_URL`, `DATA_DIR`, `SMTP_URL`, `SMTP_CA_FILE`, `MAIL_DIR`, `MAIL_FROM`, `CLERK_SECRET`, `INITIAL_CREDITS`, `CALLBACK_SECRET`, `JOB_LEASE_SECONDS`, and `AI_PROVIDER` with
     /// `AI_MODEL`, `OPENAI_API_KEY`, `OPENAI_BASE_URL`, `GEMINI_API_KEY`, `GEMINI_BASE_URL`, the visibility providers' (`VisibilitySettings`), failing with every missing name at once.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PlatformConfig {
@@ -154,6 +159,12 @@ public struct PlatformConfig: Sendable {
             ai: ai,
             visibility: visibility
         )
+        config.throttles = ThrottleLimits(
+            loginsPerClient: try integer("LOGINS_PER_CLIENT", config.throttles.loginsPerClient),
+            loginsPerMinute: try integer("LOGINS_PER_MINUTE", config.throttles.loginsPerMinute),
+            signupsPerClient: try integer("SIGNUPS_PER_CLIENT", config.throttles.signupsPerClient),
+            signupsPerMinute: try integer("SIGNUPS_PER_MINUTE", config.throttles.signupsPerMinute))
+        config.trustedProxies = Set((environment["TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         if environment["JOB_LEASE_SECONDS"] != nil { config.jobLease = .seconds(try integer("JOB_LEASE_SECONDS", 30)) }
         if let secret = environment["CALLBACK_SECRET"], !secret.isEmpty {
             guard secret.utf8.count >= 32 else { throw ConfigError.invalid("CALLBACK_SECRET", "use at least 32 bytes") }
@@ -308,4 +319,24 @@ public struct AISettings: Sendable, Equatable {
         let baseURL = environment[provider == .openai ? "OPENAI_BASE_URL" : "GEMINI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         return AISettings(provider: provider, model: model, apiKey: key, baseURL: baseURL)
     }
+}
+
+/// Budgets for logins and signups, per client address and for the whole platform: `LOGINS_PER_CLIENT`
+/// per 15 minutes (default 100), `LOGINS_PER_MINUTE` (default 600), `SIGNUPS_PER_CLIENT` per hour
+/// (default 20), `SIGNUPS_PER_MINUTE` (default 120). The per-account login budget is fixed.
+public struct ThrottleLimits: Sendable {
+    public var loginsPerClient: Int
+    public var loginsPerMinute: Int
+    public var signupsPerClient: Int
+    public var signupsPerMinute: Int
+
+    public init(loginsPerClient: Int = 100, loginsPerMinute: Int = 600, signupsPerClient: Int = 20, signupsPerMinute: Int = 120) {
+        self.loginsPerClient = loginsPerClient
+        self.loginsPerMinute = loginsPerMinute
+        self.signupsPerClient = signupsPerClient
+        self.signupsPerMinute = signupsPerMinute
+    }
+
+    /// High enough never to bind: for test platforms and benchmarks, whose every client is 127.0.0.1.
+    public static let unbounded = ThrottleLimits(loginsPerClient: 1_000_000, loginsPerMinute: 1_000_000, signupsPerClient: 1_000_000, signupsPerMinute: 1_000_000)
 }

@@ -69,7 +69,7 @@ public enum PlatformServer {
         let routes = RouteTable(router: router, gates: Gates(
             authenticator: controlPlane.authenticator, workspaces: controlPlane.workspaceResolver, tenants: tenants,
             tenantVersion: migrator.latestTenantVersion, control: client, signer: config.callbackSigner, limits: controlPlane.limits,
-            accessObservers: controlPlane.accessCaches))
+            accessObservers: controlPlane.accessCaches, trustedProxies: config.trustedProxies))
         let documentBox = InfrastructureRoutes(client: client, migrator: migrator, metrics: metrics).addRoutes(to: routes)
         if parts.contains(.controlAPI) { controlPlane.addRoutes(to: routes) }
         if parts.contains(.tenantAPI) {

@@ -72,7 +72,7 @@ struct AccountController: Sendable {
             return Acknowledgement(message: "Your password has been changed. Sign in with the new one.")
         }
         routes.open(Self.validateActivation) { input, context in
-            try await secrets.guarding(input.client.throttleKey) {
+            try await secrets.guarding(.secrets, input.client.throttleKey, logger: context.logger) {
                 let grant = try await tokens.peek(.activation, input.query.token, logger: context.logger)
                 if let asked = input.query.workspaceID, asked != grant.workspaceID { throw OneTimeTokens.invalid }
                 let user = try await users.find(grant.userID, logger: context.logger).orNotFound(OneTimeTokens.invalid)
@@ -112,7 +112,7 @@ struct AccountController: Sendable {
         routes.authenticated(Self.changePassword) { input, context in
             guard case .user(let userID, _) = context.principal else { throw AuthController.userRequired }
             let credentials = try await users.credentials(userID: userID, logger: context.logger).orNotFound(AppError.invalidToken)
-            let hash = try await secrets.guarding("password:\(userID)") {
+            let hash = try await secrets.guarding(.passwordChange, userID.uuidString, logger: context.logger) {
                 guard let current = credentials.passwordHash, try await hasher.verify(input.body.currentPassword, against: current) else {
                     throw Self.wrongPassword
                 }
@@ -134,7 +134,7 @@ struct AccountController: Sendable {
         _ effect: (OneTimeTokens.Grant, PostgresConnection) async throws -> Void
     ) async throws -> OneTimeTokens.Grant {
         do {
-            return try await secrets.guarding(info.throttleKey) {
+            return try await secrets.guarding(.secrets, info.throttleKey, logger: logger) {
                 try await client.transaction(logger: logger) { connection in
                     let grant = try await tokens.consume(kind, token, on: connection, logger: logger)
                     try await effect(grant, connection)

@@ -26,7 +26,7 @@ struct ClerkController: Sendable {
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.check) { input, context in
             guard let secret else { throw Self.notConfigured }
-            try await secrets.guarding(input.client.throttleKey) {
+            try await secrets.guarding(.secrets, input.client.throttleKey, logger: context.logger) {
                 guard let presented = input.request.headers[Self.header], Digest.constantTimeEquals(presented, secret) else {
                     throw Self.wrongSecret
                 }

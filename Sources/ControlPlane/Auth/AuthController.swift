@@ -11,6 +11,7 @@ struct AuthController: Sendable {
     let queue: JobQueue
     let provisioner: Provisioner
     let throttle: Throttle
+    let limits: ThrottleLimits
     let audit: AuditLog
     let jobs: JobStreamController
     /// Seals the session a signup job's result carries (`SignupJob`).
@@ -22,13 +23,14 @@ struct AuthController: Sendable {
     static let invalidCredentials = AppError.unauthenticated("invalid_credentials", "The email or password is wrong.")
     static let invalidRefreshToken = AppError.unauthenticated("invalid_refresh_token", "The refresh token is invalid, expired or already used.")
     static let userRequired = AppError.forbidden("user_required", "This endpoint needs a user's access token, not an API key.")
+    static let rateLimited = ErrorCase(.tooManyRequests, "rate_limited")
 
     static let signupAsync = Endpoint(
         .post, "/api/v1/auth/signup/async", "Sign up; the workspace is provisioned by a job whose progress streams over SSE",
-        body: SignupRequest.self, returns: JobTicket.self, status: .accepted, errors: [ErrorCase(emailTaken)], idempotent: true)
+        body: SignupRequest.self, returns: JobTicket.self, status: .accepted, errors: [ErrorCase(emailTaken), rateLimited], idempotent: true)
     static let signup = Endpoint(
         .post, "/api/v1/auth/signup", "Sign up and wait until the workspace is ready", body: SignupRequest.self,
-        returns: SignupResult.self, status: .created, errors: [ErrorCase(emailTaken)])
+        returns: SignupResult.self, status: .created, errors: [ErrorCase(emailTaken), rateLimited])
     static let signupJob = Endpoint(
         .get, "/api/v1/auth/signup/jobs/{job_id}", "A signup job's state (the job id is the secret)", returns: JobSnapshot.self,
         errors: [ErrorCase(JobStreamController.notFound)])
@@ -37,7 +39,7 @@ struct AuthController: Sendable {
         query: StreamPosition.self, returns: EventStream.self, errors: [ErrorCase(JobStreamController.notFound)])
     static let login = Endpoint(
         .post, "/api/v1/auth/login", "Log in with email and password", body: LoginRequest.self, returns: Session.self,
-        errors: [ErrorCase(invalidCredentials), ErrorCase(.tooManyRequests, "rate_limited")])
+        errors: [ErrorCase(invalidCredentials), rateLimited])
     static let refresh = Endpoint(
         .post, "/api/v1/auth/refresh", "Trade a refresh token for a new pair (rotation; a reused token revokes its family)",
         body: RefreshRequest.self, returns: Session.self, errors: [ErrorCase(invalidRefreshToken)])
@@ -47,12 +49,12 @@ struct AuthController: Sendable {
 
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.signupAsync) { input, context in
-            let payload = try await payload(for: input.body, logger: context.logger)
+            let payload = try await payload(for: input.body, client: input.client, logger: context.logger)
             let job = try await queue.enqueue(SignupJob.self, payload, logger: context.logger)
             return JobTicket(jobID: job.id, status: Self.signupJob, stream: Self.signupJobStream)
         }
         routes.open(Self.signup) { input, context in
-            try await provisioner.provisionNow(try await payload(for: input.body, logger: context.logger), logger: context.logger)
+            try await provisioner.provisionNow(try await payload(for: input.body, client: input.client, logger: context.logger), logger: context.logger)
         }
         routes.open(Self.signupJob) { input, context in
             var job = try await jobs.snapshot(input.id("job_id"), kind: SignupJob.kind, logger: context.logger)
@@ -75,29 +77,39 @@ struct AuthController: Sendable {
         }
     }
 
-    /// Refuses a taken email up front, and hashes the password before anything is stored.
-    private func payload(for signup: SignupRequest, logger: Logger) async throws -> SignupPayload {
+    /// Takes the signup budgets (this address's, then everyone's), refuses a taken email up front,
+    /// and hashes the password before anything is stored.
+    private func payload(for signup: SignupRequest, client: ClientInfo, logger: Logger) async throws -> SignupPayload {
+        try await throttle.take(.signup(perClient: limits), client.throttleKey, logger: logger)
+        try await throttle.take(.signup(overall: limits), "", logger: logger)
         if try await users.userID(email: signup.email, logger: logger) != nil { throw Self.emailTaken }
         return SignupPayload(
             userID: UUID(), workspaceID: UUID(), email: signup.email, fullName: signup.fullName,
             companyName: signup.companyName, passwordHash: try await hasher.hash(signup.password), paymentMethodID: signup.paymentMethodID)
     }
 
+    /// Every budget is taken before the password is checked, narrowest first, so a refused attempt
+    /// costs the wider budgets nothing: this address's logins, this account's failures from this
+    /// address (the attacker's lockout), this account's failures from anywhere, everyone's logins.
+    /// A success gives the account's unit back and clears its failures from this address.
     private func login(_ body: LoginRequest, client: ClientInfo, logger: Logger) async throws -> Session {
         let email = body.email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        if let wait = await throttle.retryAfter(email) {
-            throw AppError.tooManyRequests(retryAfter: wait, "Too many failed logins for this account; try again later.")
-        }
+        let fromClient = email + "\u{0}" + client.throttleKey
+        try await throttle.take(.login(perClient: limits), client.throttleKey, logger: logger)
+        try await throttle.take(.loginFromClient, fromClient, logger: logger)
+        let failures = try await throttle.take(.loginAccount, email, logger: logger)
+        try await throttle.take(.login(overall: limits), "", logger: logger)
         let credentials = try await users.credentials(email: email, logger: logger)
         let valid = try await hasher.verify(body.password, against: credentials?.passwordHash ?? decoyHash)
         guard let credentials, credentials.passwordHash != nil, valid, credentials.isActive else {
-            await throttle.recordFailure(email)
             await audit.record(
                 .init(.loginFailed, failed: true, target: credentials.map { ("user", $0.id.uuidString.lowercased()) }, details: ["email": .string(email)]),
                 client: client, logger: logger)
+            if failures > Throttle.Budget.loginAnswered { throw try await throttle.refusal(.loginAccount, email, logger: logger) }
             throw Self.invalidCredentials
         }
-        await throttle.recordSuccess(email)
+        try await throttle.giveBack(.loginAccount, email, logger: logger)
+        try await throttle.clear(.loginFromClient, fromClient, logger: logger)
         try await users.recordLogin(credentials.id, logger: logger)
         await audit.record(.init(.loginSucceeded, actor: .user(id: credentials.id)), client: client, logger: logger)
         return try await sessions.issue(userID: credentials.id, logger: logger)

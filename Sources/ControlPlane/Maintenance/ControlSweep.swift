@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Erases what the control schema may keep only for a while, every minute on every worker (each
 /// statement is idempotent, so workers may overlap): the sealed sessions of signup jobs finished
-/// over 15 minutes ago.
+/// over 15 minutes ago, and throttle buckets whose window has ended.
 struct ControlSweep: Service {
     let client: PostgresClient
     let logger: Logger
@@ -30,10 +30,11 @@ struct ControlSweep: Service {
     }
 
     func sweep() async throws {
-        guard try await client.value(Bool.self, "SELECT to_regclass('control.jobs') IS NOT NULL", logger: logger) == true else { return }
+        guard try await client.value(Bool.self, "SELECT to_regclass('control.throttle_buckets') IS NOT NULL", logger: logger) == true else { return }
         try await client.execute("""
             UPDATE control.jobs SET result = result - \(SignupJob.sealedField)
             WHERE result ? \(SignupJob.sealedField) AND completed_at < now() - make_interval(secs => \(Self.signupResultLifetime.inSeconds))
             """, logger: logger)
+        try await Throttle.sweep(on: client, logger: logger)
     }
 }

@@ -104,7 +104,7 @@ struct InvitationController: Sendable {
             return Acknowledgement(message: "The invitation is cancelled.")
         }
         routes.open(Self.details) { input, context in
-            try await accounts.secrets.guarding(input.client.throttleKey) {
+            try await accounts.secrets.guarding(.secrets, input.client.throttleKey, logger: context.logger) {
                 let grant = try await tokens.peek(.invitation, input.query.token, logger: context.logger)
                 guard let workspaceID = grant.workspaceID,
                       let details = try await client.first(InvitationDetails.self, """

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// What a handler reads, already decoded and validated: the body, the query, the path's ids.
@@ -33,7 +34,10 @@ public struct Input<Body: Sendable, Query: Sendable>: Sendable {
 extension Input where Body: RequestBody, Query: QueryParameters {
     /// Path ids first (400 `invalid_id`), then the query (400 `invalid_query`), then the body
     /// (400 `invalid_json`, 413, 422 with every bad field).
-    init(request: Request, body: ByteBuffer?, context: AppRequestContext, pathParameters: [String], bodyFields: Set<String>?) async throws {
+    init(
+        request: Request, body: ByteBuffer?, context: AppRequestContext, pathParameters: [String], bodyFields: Set<String>?,
+        trustedProxies: Set<String> = []
+    ) async throws {
         var ids: [String: UUID] = [:]
         var words: [String: String] = [:]
         for name in pathParameters {
@@ -50,7 +54,9 @@ extension Input where Body: RequestBody, Query: QueryParameters {
         self.ids = ids
         self.words = words
         self.request = request
-        self.client = ClientInfo(ip: context.remoteAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
+        self.client = ClientInfo(
+            ip: ClientInfo.address(peer: context.remoteAddress, forwardedFor: request.headers[values: ClientInfo.forwardedFor], trusting: trustedProxies),
+            userAgent: request.headers[.userAgent].map { String($0.prefix(512)) })
         if Query.self == NoQuery.self {
             self.query = NoQuery() as! Query
         } else {
@@ -79,4 +85,15 @@ public struct ClientInfo: Sendable, Equatable {
 
     /// What throttles key anonymous callers by.
     public var throttleKey: String { ip ?? "unknown" }
+
+    public static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    /// The client's address: the peer's, unless the peer is a trusted proxy; then the nearest
+    /// address in `X-Forwarded-For` (read from the right, as each proxy appends the one it saw)
+    /// that is not itself a trusted proxy. Entries left of it are the client's word and ignored.
+    public static func address(peer: String?, forwardedFor: [String], trusting proxies: Set<String>) -> String? {
+        guard let peer, proxies.contains(peer) else { return peer }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.reversed().first { !$0.isEmpty && !proxies.contains($0) } ?? peer
+    }
 }

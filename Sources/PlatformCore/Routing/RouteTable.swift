@@ -112,6 +112,7 @@ public final class RouteTable {
         let parameters = endpoint.pathParameters
         let readsBody = B.self != NoBody.self
         let bodyFields = readsBody ? Self.fields(of: B.self) : nil
+        let trustedProxies = gates.trustedProxies
         let bodyLimit = (B.self as? any RawRequestBody.Type)?.maximumSize
         // A signed body is read before its gate, which checks the signature over it; every other
         // gate runs first, so nobody unauthenticated gets to send a large body.
@@ -123,7 +124,9 @@ public final class RouteTable {
             let (scoped, store, owner, replayKey) = try await gate(request, context, body)
             if let reason = endpoint.notSupported { throw AppError.notSupported(reason) }
             if readsBody && !bodyFirst { body = try await request.collectBody(upTo: bodyLimit ?? context.maxUploadSize) }
-            let input = try await Input<B, Q>(request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields)
+            let input = try await Input<B, Q>(
+                request: request, body: body, context: context, pathParameters: parameters, bodyFields: bodyFields,
+                trustedProxies: trustedProxies)
             guard let key = replayKey ?? (endpoint.isIdempotent ? request.headers[IdempotencyStore.header] : nil) else {
                 return try await handler(input, scoped).response(status: endpoint.status)
             }
@@ -183,12 +186,16 @@ public struct Gates: Sendable {
     let limits: any WorkspaceLimits
     /// Told of every change made through a control-plane operation of this process (`AccessCache`).
     let accessObservers: [any NotificationObserver]
+    /// Peers whose `X-Forwarded-For` is believed (`PlatformConfig.trustedProxies`).
+    let trustedProxies: Set<String>
 
     public init(
         authenticator: any Authenticating, workspaces: any WorkspaceResolving, tenants: TenantPools, tenantVersion: Int, control: PostgresClient,
-        signer: CallbackSigner, limits: any WorkspaceLimits, accessObservers: [any NotificationObserver] = []
+        signer: CallbackSigner, limits: any WorkspaceLimits, accessObservers: [any NotificationObserver] = [],
+        trustedProxies: Set<String> = []
     ) {
         self.accessObservers = accessObservers
+        self.trustedProxies = trustedProxies
         self.signer = signer
         self.limits = limits
         self.authenticator = authenticator

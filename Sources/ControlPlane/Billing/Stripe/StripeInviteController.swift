@@ -35,13 +35,13 @@ struct StripeInviteController: Sendable {
 
     func addRoutes(to routes: RouteTable) {
         routes.open(Self.details) { input, context in
-            let invite = try await secrets.guarding(input.client.throttleKey) {
+            let invite = try await secrets.guarding(.secrets, input.client.throttleKey, logger: context.logger) {
                 try await invites.find(code: input.parameter("invite_code"), logger: context.logger)
             }
             return StripeInviteDetails(invite, code: nil)
         }
         routes.open(Self.lookup) { input, context in
-            let found = try await secrets.guarding(input.client.throttleKey) {
+            let found = try await secrets.guarding(.secrets, input.client.throttleKey, logger: context.logger) {
                 try await invites.lookup(email: input.body.email, accessCode: input.body.accessCode, logger: context.logger)
             }
             return StripeInviteDetails(found.invite, code: found.code)
@@ -58,7 +58,7 @@ struct StripeInviteController: Sendable {
     /// The invite must be open and its email free; the account's email is the one that paid. A
     /// Clerk user without a password gets a random one nobody knows (they sign in through Clerk).
     private func payload(_ request: InviteSignupRequest, client: ClientInfo, logger: Logger) async throws -> SignupPayload {
-        let invite = try await secrets.guarding(client.throttleKey) { try await invites.open(code: request.inviteCode, logger: logger) }
+        let invite = try await secrets.guarding(.secrets, client.throttleKey, logger: logger) { try await invites.open(code: request.inviteCode, logger: logger) }
         if try await users.userID(email: invite.email, logger: logger) != nil { throw AuthController.emailTaken }
         let password = request.password ?? Digest.base64URL(Digest.randomBytes(32))
         return SignupPayload(
