@@ -90,17 +90,19 @@ import Testing
         try await TestPlatform.run(seeded: false, parts: [.controlAPI]) { _, platform in
             try await platform.withDatabase { db in
                 let throttle = Throttle(client: db)
-                let budget = Throttle.Budget(scope: "test", limit: 2, window: .seconds(2), message: "slow down")
+                let live = Throttle.Budget(scope: "live", limit: 2, window: .seconds(3_600), message: "slow down")
+                let ending = Throttle.Budget(scope: "ending", limit: 2, window: .seconds(1), message: "slow down")
                 let logger = TestDatabase.logger
-                #expect(try await throttle.take(budget, "k", logger: logger) == 1)
-                #expect(try await throttle.take(budget, "k", logger: logger) == 2)
-                await #expect(throws: AppError.self) { try await throttle.take(budget, "k", logger: logger) }
+                for budget in [live, ending] {
+                    #expect(try await throttle.take(budget, "k", logger: logger) == 1)
+                    #expect(try await throttle.take(budget, "k", logger: logger) == 2)
+                    await #expect(throws: AppError.self) { try await throttle.take(budget, "k", logger: logger) }
+                }
+                try await Task.sleep(for: .milliseconds(1_100))
                 try await Throttle.sweep(on: db, logger: logger)
-                await #expect(throws: AppError.self) { try await throttle.take(budget, "k", logger: logger) }
-                try await Task.sleep(for: .milliseconds(2_100))
-                try await Throttle.sweep(on: db, logger: logger)
-                #expect(try await db.query("SELECT count(*)::int FROM control.throttle_buckets", logger: logger).collect().first?.decode(Int.self) == 0)
-                #expect(try await throttle.take(budget, "k", logger: logger) == 1)
+                #expect(try await db.query("SELECT count(*)::int FROM control.throttle_buckets", logger: logger).collect().first?.decode(Int.self) == 1)
+                await #expect(throws: AppError.self) { try await throttle.take(live, "k", logger: logger) }
+                #expect(try await throttle.take(ending, "k", logger: logger) == 1)
             }
         }
     }
