@@ -67,6 +67,34 @@ import Testing
 
     /// The PostGIS features are known routes that answer 501 after their access rule, and the
     /// document says they are not implemented.
+    /// Five merges of 200 KB each cannot grow a record past 256 KB: the second is a 413 that names
+    /// the limit, and the record keeps its last good version.
+    @Test func aRecordCannotGrowPastItsSizeLimit() async throws {
+        try await TestPlatform.run { client, platform in
+            let headers = try await platform.account(.alice, via: client).headers()
+            let recordset = try #require(try await client.request(.post, "/api/v1/recordsets", json: ["name": "Big"], headers: headers).json["id"]?.stringValue)
+            let record = try await client.request(.post, "/api/v1/records", json: ["recordset_id": .string(recordset), "data": ["n": 1]], headers: headers)
+            let id = try #require(record.json["id"]?.stringValue)
+            var statuses: [HTTPResponse.Status] = []
+            for part in 0..<5 {
+                let change: JSONValue = ["data": .object(["part\(part)": .string(String(repeating: "x", count: 200_000))])]
+                let merged = try await client.request(.patch, "/api/v1/records/\(id)", json: change, headers: headers)
+                statuses.append(merged.status)
+                if merged.status == .contentTooLarge {
+                    #expect(merged.errorCode == "record_too_large")
+                    #expect(merged.json["error"]?["details"]?["limit_bytes"]?.intValue == 262_144)
+                }
+            }
+            #expect(statuses == [.ok, .contentTooLarge, .contentTooLarge, .contentTooLarge, .contentTooLarge])
+            let kept = try await client.request(.get, "/api/v1/records/\(id)", headers: headers)
+            #expect(kept.json["version"]?.intValue == 2)
+            #expect(kept.json["data"]?["part1"] == nil)
+            let tooBig: JSONValue = ["recordset_id": .string(recordset), "data": ["blob": .string(String(repeating: "y", count: 300_000))]]
+            #expect(try await client.request(.post, "/api/v1/records", json: tooBig, headers: headers).errorCode == "record_too_large")
+            #expect(try await client.request(.put, "/api/v1/records/\(id)", json: ["data": tooBig["data"]!], headers: headers).errorCode == "record_too_large")
+        }
+    }
+
     @Test func mapFeaturesAreKnownButNotOffered() async throws {
         try await TestPlatform.run { client, platform in
             let owner = try await platform.account(.alice, via: client)

@@ -6,6 +6,7 @@ import PlatformCore
 struct RecordController {
     static let notFound = RecordRepository.notFound
     static let denied = RecordsetRepository.deniedCase
+    static let tooLarge = ErrorCase(RecordRepository.tooLarge)
     static let view = Permission.named("can_view_record", scope: "records:read")
     static let create = Permission.named("can_create_record", scope: "records:write")
     static let edit = Permission.named("can_edit_record", scope: "records:write")
@@ -17,17 +18,17 @@ struct RecordController {
     static let show = Endpoint(.get, "/api/v1/records/{record_id}", "A record", returns: Record.self, errors: [ErrorCase(notFound)])
     static let add = Endpoint(
         .post, "/api/v1/records", "Create a record in a recordset (needs can_create there)", body: Record.New.self, returns: Record.self,
-        status: .created, errors: [ErrorCase(RecordsetController.notFound), denied, ErrorCase(Quota.example)])
+        status: .created, errors: [ErrorCase(RecordsetController.notFound), denied, ErrorCase(Quota.example), tooLarge])
     static let bulkDelete = Endpoint(
         .post, "/api/v1/records/bulk-delete", "Delete every record of a recordset, or the records named: all or nothing",
         body: Record.BulkDelete.self, returns: Record.BulkDeleted.self,
         errors: [ErrorCase(RecordsetController.notFound), ErrorCase(notFound), denied, ErrorCase(.forbidden, "bulk_delete_refused")])
     static let replace = Endpoint(
         .put, "/api/v1/records/{record_id}", "Replace a record's data, status and tags (a new version)", body: Record.Replacement.self,
-        returns: Record.self, errors: [ErrorCase(notFound), denied])
+        returns: Record.self, errors: [ErrorCase(notFound), denied, tooLarge])
     static let update = Endpoint(
         .patch, "/api/v1/records/{record_id}", "Merge keys into a record's data, change its status or tags (a new version)",
-        body: Record.Change.self, returns: Record.self, errors: [ErrorCase(notFound), denied])
+        body: Record.Change.self, returns: Record.self, errors: [ErrorCase(notFound), denied, tooLarge])
     static let remove = Endpoint(
         .delete, "/api/v1/records/{record_id}", "Delete a record (status deleted; its history stays)", returns: NoContent.self,
         status: .noContent, errors: [ErrorCase(notFound), denied])
@@ -38,13 +39,13 @@ struct RecordController {
     static let crudShow = Endpoint(.get, "/api/v1/crud/records/{record_id}", "A record", returns: Record.self, errors: [ErrorCase(notFound)])
     static let crudAdd = Endpoint(
         .post, "/api/v1/crud/records", "Create a record", body: Record.New.self, returns: Record.self, status: .created,
-        errors: [ErrorCase(RecordsetController.notFound), denied])
+        errors: [ErrorCase(RecordsetController.notFound), denied, tooLarge])
     static let crudReplace = Endpoint(
         .put, "/api/v1/crud/records/{record_id}", "Replace a record (a new version)", body: Record.Replacement.self, returns: Record.self,
-        errors: [ErrorCase(notFound), denied])
+        errors: [ErrorCase(notFound), denied, tooLarge])
     static let crudUpdate = Endpoint(
         .patch, "/api/v1/crud/records/{record_id}", "Change only the fields sent (a new version)", body: Record.Change.self,
-        returns: Record.self, errors: [ErrorCase(notFound), denied])
+        returns: Record.self, errors: [ErrorCase(notFound), denied, tooLarge])
     static let crudRemove = Endpoint(
         .delete, "/api/v1/crud/records/{record_id}", "Delete a record (soft)", returns: NoContent.self, status: .noContent,
         errors: [ErrorCase(notFound), denied])

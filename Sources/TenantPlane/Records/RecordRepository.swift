@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PlatformCore
+import PostgresNIO
 
 /// The records of live recordsets the caller can see (`RecordsetAccess`). Deleting is soft
 /// (status `deleted`); every change of content is a version (the table's triggers keep them).
@@ -20,6 +21,11 @@ struct RecordRepository {
     }
 
     static let notFound = AppError.notFound("record_not_found", "No record with this id that you can see in this workspace.")
+    /// The limit `records_data_size` (tenant migration 0012) holds every write to.
+    static let maximumDataBytes = 262_144
+    static let tooLarge = AppError(
+        .contentTooLarge, code: "record_too_large", message: "A record's data may be at most 256 KB of JSON; this write would make it larger.",
+        details: ["limit": "record_size", "limit_bytes": .number(Double(maximumDataBytes))])
     static let unknownStage = AppError.validation("The stage is not in this recordset's pipeline.", fields: ["stage_id": "is not a stage of the recordset's pipeline"])
 
     /// What a caller does to a record, and the levels that allow it.
@@ -237,13 +243,13 @@ struct RecordRepository {
         let recordset = try await RecordsetRepository(context).require(.id(new.recordsetID), .canCreate).recordset
         if let stage = new.stageID { try await checkStage(stage, in: recordset.id) }
         let quota = try await context.quota(.records)
-        guard let record = try await db.first(Record.self, """
+        guard let record = try await Self.sized({ try await db.first(Record.self, """
             WITH \(quota.lock)
             INSERT INTO \(db.table("records")) (recordset_id, data, status, tags, stage_id, created_by, updated_by, last_change)
             SELECT \(recordset.id), \(new.data), \(new.status ?? "active"), \(new.tags ?? []), \(new.stageID), \(member), \(member), 'created'
             WHERE \(quota.allows())
             RETURNING \(Record.columns)
-            """, logger: logger)
+            """, logger: logger) })
         else { throw try await quota.refusal(on: db, logger: logger) }
         return record
     }
@@ -262,9 +268,18 @@ struct RecordRepository {
         var changes = changes
         changes.set("updated_by", member.map(Patch.value) ?? .null)
         changes.set("last_change", to: "\(change)")
-        return try await db.first(Record.self, """
+        return try await Self.sized { try await db.first(Record.self, """
             UPDATE \(db.table("records")) SET \(changes) WHERE id = \(id) AND deleted_at IS NULL RETURNING \(Record.columns)
-            """, logger: logger).orNotFound(Self.notFound)
+            """, logger: logger) }.orNotFound(Self.notFound)
+    }
+
+    /// A write refused by `records_data_size` is the caller's 413, naming the limit.
+    static func sized<T>(isolation: isolated (any Actor)? = #isolation, _ write: () async throws -> T) async throws -> T {
+        do {
+            return try await write()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23514" && error.serverInfo?[.constraintName] == "records_data_size" {
+            throw tooLarge
+        }
     }
 
     func replace(_ id: UUID, _ replacement: Record.Replacement) async throws -> Record {
