@@ -99,7 +99,8 @@ public struct ControlPlane: Sendable {
         self.apiKeys = APIKeyController(repository: keys, audit: audit)
         self.authenticator = CredentialAuthenticator(
             tokens: tokens, keys: keys,
-            limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst))
+            limiter: KeyRateLimiter(perSecond: config.apiKeyRateLimit.perSecond, burst: config.apiKeyRateLimit.burst),
+            userLimiter: KeyRateLimiter(perSecond: config.userRateLimit.perSecond, burst: config.userRateLimit.burst))
         let resolver = WorkspaceResolver(client: client, cacheLifetime: config.accessCacheLifetime)
         self.workspaceResolver = resolver
         self.accessCaches = [keys.cache, resolver.cache]

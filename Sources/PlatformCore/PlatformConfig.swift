@@ -32,6 +32,8 @@ public struct PlatformConfig: Sendable {
     public var refreshGrace: Duration = .seconds(10)
     public var passwordHashing: PasswordHashingCost
     public var apiKeyRateLimit: RateLimit
+    /// Each user's request rate, over all their access tokens (`USER_RATE_LIMIT`, per second; burst five times that).
+    public var userRateLimit = RateLimit(perSecond: 50, burst: 250)
     /// `PUBLIC_URL`: where people reach the platform; emailed links start with it.
     public var publicURL: String
     /// `DATA_DIR`: the embedded default's folder (mail, files).
@@ -164,6 +166,10 @@ public struct PlatformConfig: Sendable {
             loginsPerMinute: try integer("LOGINS_PER_MINUTE", config.throttles.loginsPerMinute),
             signupsPerClient: try integer("SIGNUPS_PER_CLIENT", config.throttles.signupsPerClient),
             signupsPerMinute: try integer("SIGNUPS_PER_MINUTE", config.throttles.signupsPerMinute))
+        if environment["USER_RATE_LIMIT"] != nil {
+            let rate = try integer("USER_RATE_LIMIT", 50)
+            config.userRateLimit = RateLimit(perSecond: Double(rate), burst: rate * 5)
+        }
         config.trustedProxies = Set((environment["TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         if environment["JOB_LEASE_SECONDS"] != nil { config.jobLease = .seconds(try integer("JOB_LEASE_SECONDS", 30)) }
         if let secret = environment["CALLBACK_SECRET"], !secret.isEmpty {
@@ -246,6 +252,9 @@ public struct RateLimit: Sendable, Equatable {
         self.perSecond = perSecond
         self.burst = burst
     }
+
+    /// For test platforms and benchmarks, which send a user's or a key's requests as fast as they can.
+    public static let unbounded = RateLimit(perSecond: 1_000_000, burst: 1_000_000)
 }
 
 /// How mail leaves: over SMTP when `smtp` is set, otherwise as `.eml` files in `directory`.

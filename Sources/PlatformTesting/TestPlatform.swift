@@ -32,8 +32,9 @@ public struct TestPlatform: Sendable {
             dataDirectory: data)
         // A test that is about warm schemas asks for them; the others make their own.
         config.warmSchemas = 0
-        // Every test client is 127.0.0.1: a test that is about the budgets sets them.
+        // Every test client is 127.0.0.1, sending as fast as it can: a test about budgets sets them.
         config.throttles = .unbounded
+        config.userRateLimit = .unbounded
         config.mail.pollInterval = .milliseconds(200)
         config.mail.retryDelay = .milliseconds(300)
         return config

@@ -121,4 +121,20 @@ import Testing
             #expect(try await client.request(.get, "/api/v1/records", headers: owner.headers()).status == .ok, "user tokens are not key-limited")
         }
     }
+
+    @Test func eachUserIsRateLimitedOnTheirOwn() async throws {
+        // A refill slower than any test; signing in spends some of the burst, so count up to it.
+        try await TestPlatform.run(configure: { $0.userRateLimit = RateLimit(perSecond: 0.01, burst: 6) }) { client, platform in
+            let busy = try await platform.account(.bob, via: client)
+            let other = try await platform.account(.carol, via: client)
+            var answers: [JSONResponse] = []
+            for _ in 0..<7 { answers.append(try await client.request(.get, "/api/v1/records", headers: busy.headers())) }
+            let statuses = answers.map(\.status)
+            let firstRefused = try #require(statuses.firstIndex(of: .tooManyRequests), "\(statuses)")
+            #expect(statuses[..<firstRefused].allSatisfy { $0 == .ok } && statuses[firstRefused...].allSatisfy { $0 == .tooManyRequests })
+            #expect(answers[firstRefused].errorCode == "rate_limited")
+            #expect(Int(answers[firstRefused].headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await client.request(.get, "/api/v1/records", headers: other.headers()).status == .ok)
+        }
+    }
 }

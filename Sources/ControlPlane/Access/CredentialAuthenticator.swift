@@ -10,6 +10,8 @@ struct CredentialAuthenticator: Authenticating {
     let tokens: TokenService
     let keys: APIKeyRepository
     let limiter: KeyRateLimiter
+    /// The same for users' access tokens, keyed by the user.
+    let userLimiter: KeyRateLimiter
 
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
@@ -26,6 +28,9 @@ struct CredentialAuthenticator: Authenticating {
         if token.hasPrefix("sk_") { return try await apiKey(token, logger: logger) }
         guard let verified = await tokens.verifyAccessToken(token) else {
             throw AppError.invalidToken
+        }
+        if let wait = await userLimiter.acquire(verified.user) {
+            throw AppError.tooManyRequests(retryAfter: wait, "This user is over the request rate limit.")
         }
         return .user(id: verified.user, workspace: verified.workspace)
     }

@@ -1,8 +1,9 @@
 import Foundation
 import PlatformCore
 
-/// A token bucket per API key: `burst` requests at once, refilled at `perSecond`. Per process, so
-/// N instances allow N times the rate; good enough to stop a runaway script, not a billing meter.
+/// A token bucket per principal (an API key, a user): `burst` requests at once, refilled at
+/// `perSecond`. Per process, so N instances allow N times the rate; good enough to stop a runaway
+/// script, not a billing meter.
 actor KeyRateLimiter {
     private let perSecond: Double
     private let burst: Double
@@ -24,8 +25,14 @@ actor KeyRateLimiter {
             return max(1, Int(((1 - bucket.tokens) / perSecond).rounded(.up)))
         }
         bucket.tokens -= 1
-        if buckets.count > 100_000 { buckets.removeAll() }
         buckets[key] = bucket
+        if buckets.count > 100_000 { forgetRefilled(now) }
         return nil
+    }
+
+    /// Bounds the memory without lifting any limit: a bucket that has refilled to `burst` is
+    /// the same as no bucket.
+    private func forgetRefilled(_ now: ContinuousClock.Instant) {
+        buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated).inSeconds * perSecond < burst }
     }
 }

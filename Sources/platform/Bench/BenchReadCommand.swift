@@ -49,8 +49,6 @@ struct BenchReadCommand: AsyncParsableCommand {
             config.database = url
             config.port = 0
             config.maximumConnections = connections
-            // A key's own rate limit would answer most of the load 429: measured here is the read.
-            config.apiKeyRateLimit = RateLimit(perSecond: 1_000_000, burst: 1_000_000)
             let tenantDatabase = config.tenantDatabase
             let measured = try await Bench.withPlatform(config, logger: quiet) { port in
                 let (token, workspace) = try await Self.signUp(port: port)

@@ -42,9 +42,11 @@ enum Bench {
     static func withPlatform<T: Sendable>(
         _ config: PlatformConfig, logger: Logger, _ body: @escaping @Sendable (_ port: Int) async throws -> T
     ) async throws -> T {
-        // Every benchmark client is this machine: the per-address budgets would bind at once.
+        // Every benchmark client is this machine, and one user or key: the budgets would bind at once.
         var config = config
         config.throttles = .unbounded
+        config.apiKeyRateLimit = .unbounded
+        config.userRateLimit = .unbounded
         let portBox = PortBox()
         let (app, _) = try await PlatformServer.buildApplication(config: config, onServerRunning: { await portBox.set($0) }, logger: logger)
         // Unstructured, so a platform that does not finish stopping (issue 12's note: a warm schema
