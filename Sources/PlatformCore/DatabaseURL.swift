@@ -21,7 +21,8 @@ public struct DatabaseURL: Sendable, Equatable {
         self.password = components.password.flatMap { $0.removingPercentEncoding }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? username : path
-        self.sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        // TLS when the server offers it, as libpq does; a URL that says `disable` never tries.
+        self.sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
     }
 
     public func with(database: String) -> DatabaseURL {
@@ -30,12 +31,19 @@ public struct DatabaseURL: Sendable, Equatable {
         return copy
     }
 
-    /// The same server and database as another role, without a password.
+    /// The same server, database and password as another role (the embedded cluster gives the
+    /// tenant role the superuser's password; a server without passwords ignores it).
     public func `as`(user: String) -> DatabaseURL {
         var copy = self
         copy.username = user
-        copy.password = nil
         return copy
+    }
+
+    /// The URL with its password masked, for logs.
+    public var redacted: String {
+        var copy = self
+        if copy.password != nil { copy.password = "***" }
+        return copy.string
     }
 
     public var string: String {

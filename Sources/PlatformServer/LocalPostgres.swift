@@ -1,48 +1,126 @@
 import Foundation
 import Logging
+import PlatformAuth
 import PlatformCore
 import PostgresNIO
 
 /// The embedded default: a PostgreSQL cluster under the repo's `.data/`, started with the machine's
 /// own binaries. initdb and postgres refuse to run as root, so as root they run as `postgres`.
+/// Locked down: every connection needs the password (SCRAM), which is generated once and kept in
+/// `passwordFile` (mode 0600); the server listens on 127.0.0.1 only, and its socket lives in the
+/// cluster's own folder (mode 0700), not in /tmp. The tenant role gets the same password.
 public struct LocalPostgres: Sendable {
     public let directory: URL
     public let port: Int
     public let database: String
     /// Trades durability for speed; for throwaway test clusters only.
     public let durable: Bool
+    public let passwordFile: URL
 
-    public init(directory: URL, port: Int, database: String = "platform", durable: Bool = true) {
+    public init(directory: URL, port: Int, database: String = "platform", durable: Bool = true, passwordFile: URL? = nil) {
         self.directory = directory
         self.port = port
         self.database = database
         self.durable = durable
+        self.passwordFile = passwordFile ?? directory.appending(path: "postgres-password")
     }
 
-    public var url: DatabaseURL {
-        get throws { try DatabaseURL("postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable") }
+    public func url(password: String) throws -> DatabaseURL {
+        try DatabaseURL("postgres://postgres:\(password)@127.0.0.1:\(port)/\(database)?sslmode=disable")
     }
 
     /// Initialises the cluster if needed, starts it if it is not running, creates the database.
     public func start(logger: Logger) async throws -> DatabaseURL {
         let binaries = try Self.binaryDirectory()
+        let password = try Self.secret(at: passwordFile)
         let home = try prepareClusterHome()
         let data = home.appending(path: "postgres")
         if !FileManager.default.fileExists(atPath: data.appending(path: "PG_VERSION").path) {
             logger.info("initialising a local PostgreSQL cluster", metadata: ["path": "\(data.path)"])
-            try run(binaries.appending(path: "initdb"), ["-D", data.path, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
+            // initdb reads the password from a file; this copy is the cluster owner's for a moment.
+            let initial = home.appending(path: "initdb-password")
+            try ownedFile(initial, contents: password)
+            defer { try? FileManager.default.removeItem(at: initial) }
+            try run(binaries.appending(path: "initdb"), [
+                "-D", data.path, "-U", "postgres", "--auth=scram-sha-256", "--pwfile=\(initial.path)", "--encoding=UTF8", "--locale=C.UTF-8",
+            ])
         }
+        let socket = home.appending(path: "socket")
+        try ownedDirectory(socket)
         if (try? run(binaries.appending(path: "pg_ctl"), ["-D", data.path, "status"], quiet: true)) == nil {
-            var options = "-p \(port) -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=\(Self.sharedBuffersMB)MB"
+            var options = "-p \(port) -k \(socket.path) -c listen_addresses=127.0.0.1 -c max_connections=400 -c shared_buffers=\(Self.sharedBuffersMB)MB"
             // The test cluster serves every suite at once, each with its own pools.
             if !durable { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1200" }
             try run(binaries.appending(path: "pg_ctl"), [
                 "-D", data.path, "-l", home.appending(path: "postgres.log").path, "-w", "-t", "60", "-o", options, "start",
             ])
         }
-        let url = try self.url
+        let url = try url(password: password)
+        try await requirePasswords(url, data: data, logger: logger)
         try await Self.createDatabaseIfMissing(url, logger: logger)
         return url
+    }
+
+    /// Sets both roles' passwords, and turns a cluster made before passwords (`trust`) into one
+    /// that asks for them: its `pg_hba.conf` lines say `scram-sha-256`, then the server reloads.
+    private func requirePasswords(_ url: DatabaseURL, data: URL, logger: Logger) async throws {
+        try await Self.withAdmin(url, logger: logger) { connection in
+            // The password is base64url (`secret(at:)`), so it needs no escaping in a literal.
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                SET password_encryption = 'scram-sha-256';
+                """), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE postgres PASSWORD '\(url.password ?? "")'"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: """
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '\(TenantPools.role)') THEN CREATE ROLE \(TenantPools.role) LOGIN; END IF;
+                END $$
+                """), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(TenantPools.role) PASSWORD '\(url.password ?? "")'"), logger: logger)
+        }
+        let rules = data.appending(path: "pg_hba.conf")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            let fields = line.split(whereSeparator: \.isWhitespace)
+            guard !line.hasPrefix("#"), fields.last == "trust" else { return String(line) }
+            return fields.dropLast().joined(separator: " ") + " scram-sha-256"
+        }
+        let locked = lines.joined(separator: "\n")
+        guard locked != text else { return }
+        logger.info("the local cluster now asks for passwords", metadata: ["path": "\(rules.path)"])
+        try Data(locked.utf8).write(to: rules)
+        try reload()
+    }
+
+    /// Makes the running server read its configuration files again.
+    public func reload() throws {
+        try run(Self.binaryDirectory().appending(path: "pg_ctl"), ["-D", clusterHome.appending(path: "postgres").path, "reload"])
+    }
+
+    /// The secret kept in `file` (created on first use, readable only by its owner): 48 random
+    /// bytes as base64url, so it is safe in a URL and in a SQL literal.
+    public static func secret(at file: URL) throws -> String {
+        if let secret = try? String(contentsOf: file, encoding: .utf8), secret.utf8.count >= 32 {
+            return secret.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let secret = Digest.base64URL(Digest.randomBytes(48))
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw LocalPostgresError.commandFailed("writing \(file.path)", "could not create the file")
+        }
+        return secret
+    }
+
+    /// A file only the cluster's owner may read.
+    private func ownedFile(_ file: URL, contents: String) throws {
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data(contents.utf8), attributes: [.posixPermissions: 0o600])
+        if runsAsRoot { try Self.shell(["chown", "postgres:postgres", file.path]) }
+    }
+
+    /// A folder only the cluster's owner may enter.
+    private func ownedDirectory(_ folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder.path)
+        if runsAsRoot { try Self.shell(["chown", "postgres:postgres", folder.path]) }
     }
 
     /// A quarter of the machine's memory, as PostgreSQL's tuning guide suggests, between the
@@ -66,16 +144,28 @@ public struct LocalPostgres: Sendable {
     }
 
     static func createDatabaseIfMissing(_ url: DatabaseURL, logger: Logger) async throws {
+        try await withAdmin(url, logger: logger) { connection in
+            let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(url.database)", logger: logger).collect().count > 0
+            if !exists {
+                let name = url.database.replacingOccurrences(of: "\"", with: "\"\"")
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)
+            }
+        }
+    }
+
+    /// A connection to the cluster's `postgres` database as the superuser, closed after `body`.
+    private static func withAdmin(_ url: DatabaseURL, logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
         let admin = url.with(database: "postgres")
         let connection = try await PostgresConnection.connect(
             configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
             id: 1, logger: logger)
-        defer { Task { try? await connection.close() } }
-        let exists = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(url.database)", logger: logger).collect().count > 0
-        if !exists {
-            let name = url.database.replacingOccurrences(of: "\"", with: "\"\"")
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)
+        do {
+            try await body(connection)
+        } catch {
+            try? await connection.close()
+            throw error
         }
+        try await connection.close()
     }
 
     // MARK: - Processes

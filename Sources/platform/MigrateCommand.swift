@@ -18,8 +18,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Runtime.makeLogger()
-            let config = try await Runtime.config(logger: logger)
-            let failed = try await PlatformServer.withClient(config.database, maximumConnections: concurrency + 2, logger: logger) { client in
+            let database = try await Runtime.database(logger: logger)
+            let failed = try await PlatformServer.withClient(database, maximumConnections: concurrency + 2, logger: logger) { client in
                 let migrator = Migrator(client: client, logger: logger)
                 if dryRun {
                     let plan = try await migrator.plan()
@@ -51,8 +51,8 @@ struct MigrateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Runtime.makeLogger()
-            let config = try await Runtime.config(logger: logger)
-            let statuses = try await PlatformServer.withClient(config.database, maximumConnections: 2, logger: logger) { client in
+            let database = try await Runtime.database(logger: logger)
+            let statuses = try await PlatformServer.withClient(database, maximumConnections: 2, logger: logger) { client in
                 try await Migrator(client: client, logger: logger).status()
             }
             print("schema".padding(toLength: 38, withPad: " ", startingAt: 0) + "version  pending  last error")

@@ -19,10 +19,8 @@ enum Runtime {
     static func config(host: String? = nil, port: Int? = nil, logger: Logger) async throws -> PlatformConfig {
         var environment = ProcessInfo.processInfo.environment
         if environment["DATABASE_URL"] == nil {
-            let local = LocalPostgres(directory: dataDirectory.appending(path: "pg"), port: Int(environment["PLATFORM_PG_PORT"] ?? "") ?? 54320)
-            environment["DATABASE_URL"] = try await local.start(logger: logger).string
+            environment["DATABASE_URL"] = try await localDatabase(logger: logger).string
             if environment["JWT_SECRET"] == nil { environment["JWT_SECRET"] = try localSecret() }
-            logger.info("using the local PostgreSQL cluster", metadata: ["url": "\(environment["DATABASE_URL"]!)"])
         }
         var config = try PlatformConfig.fromEnvironment(environment)
         if let host { config.host = host }
@@ -30,16 +28,27 @@ enum Runtime {
         return config
     }
 
+    /// The database alone, for commands that need nothing else (`platform migrate`): `DATABASE_URL`,
+    /// or the embedded cluster.
+    static func database(logger: Logger) async throws -> DatabaseURL {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"] else { return try await localDatabase(logger: logger) }
+        return try DatabaseURL(url)
+    }
+
+    /// The embedded cluster under `.data/pg`, started if it is not running; its password is kept
+    /// beside the JWT secret.
+    private static func localDatabase(logger: Logger) async throws -> DatabaseURL {
+        let local = LocalPostgres(
+            directory: dataDirectory.appending(path: "pg"), port: Int(ProcessInfo.processInfo.environment["PLATFORM_PG_PORT"] ?? "") ?? 54320,
+            passwordFile: dataDirectory.appending(path: "postgres-password"))
+        let url = try await local.start(logger: logger)
+        logger.info("using the local PostgreSQL cluster", metadata: ["url": "\(url.redacted)"])
+        return url
+    }
+
     /// `.data/jwt-secret`, created on first use, readable only by its owner.
     static func localSecret() throws -> String {
-        let file = dataDirectory.appending(path: "jwt-secret")
-        if let secret = try? String(contentsOf: file, encoding: .utf8), secret.utf8.count >= 32 {
-            return secret.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let secret = Digest.base64URL(Digest.randomBytes(48))
-        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
-        return secret
+        try LocalPostgres.secret(at: dataDirectory.appending(path: "jwt-secret"))
     }
 }
 
