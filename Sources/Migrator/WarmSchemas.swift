@@ -46,11 +46,32 @@ extension Migrator {
             """, logger: logger)
         else { return false }
         try await connection.execute("ALTER SCHEMA \(identifier: .warm(id)) RENAME TO \(identifier: .tenant(workspaceID))", logger: logger)
+        try await connection.execute(PostgresQuery(unsafeSQL: Self.repointFunctions(in: .tenant(workspaceID))), logger: logger)
         try await connection.execute("""
             UPDATE control.workspaces SET schema_version = \(latestTenantVersion), updated_at = now() WHERE id = \(workspaceID)
             """, logger: logger)
         try await connection.execute("SELECT pg_notify(\(DatabaseListener.channel), \(DatabaseListener.warmSchemaTaken))", logger: logger)
         return true
+    }
+
+    /// The tenant files' functions run with `SET search_path FROM CURRENT`, which kept the name the
+    /// schema had when they were made: after the rename, a warm schema's name that no longer
+    /// exists. This points every such function at `schema` again (tenant migration 0013 did the
+    /// same for schemas claimed before this existed). Schema names need no escaping.
+    static func repointFunctions(in schema: SchemaName) -> String {
+        """
+        DO $$
+        DECLARE function regprocedure;
+        BEGIN
+            FOR function IN
+                SELECT p.oid::regprocedure FROM pg_proc p
+                WHERE p.pronamespace = '\(schema.name)'::regnamespace
+                  AND EXISTS (SELECT FROM unnest(p.proconfig) AS setting WHERE setting LIKE 'search\\_path=%')
+            LOOP
+                EXECUTE format('ALTER FUNCTION %s SET search_path = %I', function, '\(schema.name)');
+            END LOOP;
+        END $$
+        """
     }
 
     /// Ready warm schemas behind the newest tenant file, brought up to it like any tenant's (the

@@ -49,10 +49,53 @@ import Testing
             #expect(files == MigrationCatalog.embedded.tenant.count)
             #expect(try await client.request(.get, "/api/v1/recordsets", headers: owner.headers()).status == .ok)
             #expect(try await client.request(.get, "/api/v1/members", headers: owner.headers()).json["total"]?.intValue == 1)
+            // Writes run the schema's triggers, whose functions were made under the warm name.
+            let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "Leads"], headers: owner.headers())
+            #expect(recordset.status == .created, "\(recordset.text)")
+            let record = try await client.request(
+                .post, "/api/v1/records", json: ["recordset_id": recordset.json["id"] ?? .null, "data": ["n": 1]], headers: owner.headers())
+            #expect(record.status == .created, "\(record.text)")
+            let stale = try await platform.withDatabase { db in
+                try await db.value(Int.self, """
+                    SELECT count(*)::int FROM pg_proc p, unnest(p.proconfig) AS setting
+                    WHERE p.pronamespace = \(SchemaName.tenant(owner.workspaceID).name)::regnamespace AND setting LIKE '%warm\\_%'
+                    """, logger: logger)
+            }
+            #expect(stale == 0, "no function keeps the warm schema's name in its search_path")
 
             let refilled = try await waitForReady(platform, count: 2)
             #expect(!refilled.contains { $0.id == warm[0].id })
             #expect(refilled.contains { $0.id == warm[1].id })
+        }
+    }
+
+    /// Before claims repointed them, a claimed schema's functions kept the warm name; tenant
+    /// migration 0013, fanned out like any file, repairs such a schema.
+    @Test func aSchemaClaimedBeforeTheRepairIsRepairedByTheFanOut() async throws {
+        try await TestPlatform.run(seeded: false) { client, platform in
+            let owner = try await client.signUp("early", company: "Early Co")
+            let schema = SchemaName.tenant(owner.workspaceID)
+            let repair = try #require(MigrationCatalog.embedded.tenant.first { $0.name == "function_search_paths" })
+            try await platform.withDatabase { db in
+                // As such a schema was left: its functions looking in a schema that is gone, and
+                // the repair not yet applied.
+                try await db.query(PostgresQuery(unsafeSQL: """
+                    DO $$ DECLARE function regprocedure; BEGIN
+                        FOR function IN SELECT p.oid::regprocedure FROM pg_proc p
+                            WHERE p.pronamespace = '\(schema.name)'::regnamespace AND p.proconfig IS NOT NULL
+                        LOOP EXECUTE format('ALTER FUNCTION %s SET search_path = warm_gone', function); END LOOP;
+                    END $$
+                    """), logger: logger)
+                try await db.query("DELETE FROM \(schema.table("schema_migrations")) WHERE version = \(repair.version)", logger: logger)
+                try await db.query("UPDATE control.workspaces SET schema_version = \(repair.version - 1) WHERE id = \(owner.workspaceID)", logger: logger)
+                await #expect(throws: PSQLError.self) {
+                    try await db.query("INSERT INTO \(schema.table("recordsets")) (name) VALUES ('broken')", logger: logger)
+                }
+                let report = try await Migrator(client: db, logger: logger).migrateTenants(concurrency: 1)
+                #expect(report.failures.isEmpty && report.succeeded == 1)
+            }
+            let recordset = try await client.request(.post, "/api/v1/recordsets", json: ["name": "Leads"], headers: owner.headers())
+            #expect(recordset.status == .created, "\(recordset.text)")
         }
     }
 
