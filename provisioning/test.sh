@@ -30,6 +30,12 @@ else
     swift test --skip-build --skip "$groups|TenantPlaneTests"
 fi
 
+# A minute of mixed load at 80% of the measured peak, every request answered (issue 13's soak).
+if [ "$#" -eq 0 ]; then
+    DATABASE_URL="$PLATFORM_TEST_DATABASE_URL" JWT_SECRET="soak-$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" LOG_LEVEL=error \
+        .build/debug/platform soak --minutes 1
+fi
+
 # The API against its own OpenAPI document: a real server, a provisioned workspace, schemathesis.
 # Skipped when the suite was filtered (arguments given), since then only part of it ran.
 if [ "$#" -eq 0 ] && [ "${PLATFORM_SKIP_SCHEMATHESIS:-0}" != "1" ]; then

@@ -5,7 +5,10 @@ struct Platform: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "A multi-tenant, schema-per-tenant platform.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, DBCommand.self, MailCommand.self, BenchCommand.self, VisibilityCommand.self])
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, DBCommand.self, MailCommand.self, BenchCommand.self, SoakCommand.self,
+            VisibilityCommand.self,
+        ])
 }
 
 struct BenchCommand: AsyncParsableCommand {
