@@ -53,6 +53,7 @@ struct SoakCommand: AsyncParsableCommand {
                         "\(BenchMemoryCommand.kibibytes("/proc/self/status", fields: ["VmRSS"]) / 1024) MiB",
                         "\(backends.kib / 1024) MiB (\(backends.count))",
                     ]))
+                    fflush(nil)  // each sample as it is taken, even into a file or a CI log
                 }
                 print("(process RSS: the platform and this load generator, one process; backends: the private memory of the database's backends, and how many)")
                 return failed
